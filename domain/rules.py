@@ -1,0 +1,271 @@
+"""Per-authority rules as data: a TOML file, validated at load with messages that name the key.
+
+The default is ``domain/rules/west_berkshire.toml``. An authority copies it, changes what differs
+(stage names and owners, timescales, holiday region, reasons, service areas) and points the
+``IRO_RULES`` setting at its copy.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from domain.calendar import REGIONS, WorkingDayCalendar
+from domain.errors import RulesError
+
+DEFAULT_RULES_PATH = Path(__file__).parent / "rules" / "west_berkshire.toml"
+
+#: Every rule the product computes. A rules file must define each of them.
+REQUIRED_RULES = (
+    "CIC-1", "CIC-2", "CIC-3", "CIC-BF", "CIC-PLAN", "CIC-DECISIONS", "CIC-MINUTES",
+    "CIC-REPORTS", "CP-1", "CP-2", "CP-3", "MISS-RHI", "MISS-STRAT", "IR-STAGE", "IR-FORMAL",
+)  # fmt: skip
+
+#: Roles a stage owner may have (as in the people import), plus the child's SW's line manager.
+OWNER_ROLES = (
+    "line_manager", "practice_supervisor", "team_manager", "service_manager",
+    "service_director", "director", "qa_manager",
+)  # fmt: skip
+
+
+class Unit(StrEnum):
+    WORKING_DAYS = "working_days"
+    MONTHS = "months"
+    HOURS = "hours"
+
+
+class Direction(StrEnum):
+    AFTER = "after"
+    BEFORE = "before"
+
+
+class SplitReviewBasis(StrEnum):
+    PART1 = "part1"
+    FINAL_PART = "final_part"
+
+
+@dataclass(frozen=True)
+class Timescale:
+    rule_id: str
+    title: str
+    amount: int
+    unit: Unit
+    event: str  # what the period runs from, e.g. "the child became looked after"
+    citation: str
+    direction: Direction = Direction.AFTER
+    episodes: int | None = None  # MISS-STRAT only: how many episodes within the period
+
+    @property
+    def quantity(self) -> str:
+        """'20 working days', '3 months', '72 hours' (singular when the amount is 1)."""
+        words = {Unit.WORKING_DAYS: "working day", Unit.MONTHS: "month", Unit.HOURS: "hour"}
+        word = words[self.unit]
+        return f"{self.amount} {word}" if self.amount == 1 else f"{self.amount} {word}s"
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    name: str
+    owner_role: str
+    owner_title: str
+    order: int
+
+    @property
+    def is_formal(self) -> bool:
+        return self.order > 0
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    source: str
+    authority_name: str
+    holiday_region: str
+    extra_closures: frozenset[date]
+    timezone: str
+    split_counts_from: SplitReviewBasis
+    timescales: dict[str, Timescale]
+    ir_warning_working_days: int
+    stages: tuple[Stage, ...]
+    reasons: tuple[str, ...]
+    reasons_needing_text: frozenset[str]
+    service_areas: tuple[str, ...]
+
+    def timescale(self, rule_id: str) -> Timescale:
+        return self.timescales[rule_id]
+
+    @cached_property
+    def calendar(self) -> WorkingDayCalendar:
+        return WorkingDayCalendar.for_region(self.holiday_region, self.extra_closures)
+
+    def stage(self, key: str) -> Stage:
+        """The stage with this key (case-insensitive; "stage 2" and "2" both work)."""
+        wanted = key.strip().lower().removeprefix("stage").strip()
+        for stage in self.stages:
+            if wanted in (stage.key.lower(), stage.name.lower()):
+                return stage
+        names = ", ".join(s.key for s in self.stages)
+        raise RulesError(f"there is no IR stage {key!r}; the stages are {names}")
+
+    def canonical_reason(self, label: str) -> str:
+        """The rule-file label matching ``label`` case-insensitively."""
+        for reason in self.reasons:
+            if reason.lower() == label.strip().lower():
+                return reason
+        raise RulesError(f"{label!r} is not an IR reason in {self.source}")
+
+
+# -- loading and validation ------------------------------------------------------------------
+
+
+class _Reader:
+    """Pulls typed values out of parsed TOML, raising RulesError that names the key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> RulesError:
+        return RulesError(f"rules file {self.source}: {key} {problem}")
+
+    def table(self, data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            raise self.fail(f"{path}{key}", "is missing or is not a table")
+        return value
+
+    def text(self, data: dict[str, Any], key: str, path: str, default: str | None = None) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{path}{key}", f"must be non-empty text, got {value!r}")
+        return value.strip()
+
+    def whole(self, data: dict[str, Any], key: str, path: str, default: int | None = None) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(f"{path}{key}", f"must be a whole number of 0 or more, got {value!r}")
+        return value
+
+    def texts(self, data: dict[str, Any], key: str, path: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"{path}{key}", "must be a list of non-empty texts")
+        lowered = [v.lower() for v in value]
+        dupes = sorted({v for v in lowered if lowered.count(v) > 1})
+        if dupes:
+            raise self.fail(f"{path}{key}", f"lists {dupes[0]!r} more than once")
+        return tuple(value)
+
+    def choice(self, data: dict[str, Any], key: str, path: str, enum: type[StrEnum],
+               default: str | None = None) -> Any:  # fmt: skip
+        value = data.get(key, default)
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(repr(e.value) for e in enum)
+            raise self.fail(f"{path}{key}", f"must be one of {allowed}, got {value!r}") from None
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Load and validate a rules file (the West Berkshire default when ``path`` is None)."""
+    rules_path = Path(path) if path else DEFAULT_RULES_PATH
+    try:
+        text = rules_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"cannot read rules file {rules_path}: {exc.strerror}") from None
+    return parse_rules(text, source=rules_path.name)
+
+
+def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
+    r = _Reader(source)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"rules file {source} is not valid TOML: {exc}") from None
+
+    authority = r.table(data, "authority", "")
+    region = r.text(authority, "holiday_region", "authority.", "ENG").upper()
+    if region not in REGIONS:
+        raise r.fail("authority.holiday_region", f"must be one of {', '.join(REGIONS)}")
+    closures = authority.get("extra_closures", [])
+    if not isinstance(closures, list) or not all(type(d) is date for d in closures):
+        raise r.fail("authority.extra_closures", "must be a list of dates like 2026-12-29")
+
+    reviews = data.get("reviews", {})
+    split = r.choice(reviews, "split_counts_from", "reviews.", SplitReviewBasis, "part1")
+
+    raw_scales = r.table(data, "timescales", "")
+    timescales: dict[str, Timescale] = {}
+    for rule_id in REQUIRED_RULES:
+        if rule_id not in raw_scales:
+            raise r.fail(f"timescales.{rule_id}", "is missing: every rule needs a timescale")
+    for rule_id, raw in raw_scales.items():
+        path = f"timescales.{rule_id}."
+        if not isinstance(raw, dict):
+            raise r.fail(f"timescales.{rule_id}", "must be a table")
+        episodes = r.whole(raw, "episodes", path) if "episodes" in raw else None
+        timescales[rule_id] = Timescale(
+            rule_id=rule_id,
+            title=r.text(raw, "title", path),
+            amount=r.whole(raw, "amount", path),
+            unit=r.choice(raw, "unit", path, Unit),
+            event=r.text(raw, "from", path),
+            citation=r.text(raw, "citation", path),
+            direction=r.choice(raw, "direction", path, Direction, "after"),
+            episodes=episodes,
+        )
+    if timescales["MISS-STRAT"].episodes is None:
+        raise r.fail("timescales.MISS-STRAT.episodes", "is missing")
+
+    ir = r.table(data, "issues_resolution", "")
+    raw_stages = ir.get("stages")
+    if not isinstance(raw_stages, list) or len(raw_stages) < 2:
+        raise r.fail("issues_resolution.stages", "must list at least two stages, in order")
+    stages: list[Stage] = []
+    for i, raw in enumerate(raw_stages):
+        path = f"issues_resolution.stages[{i}]."
+        owner = r.text(raw, "owner_role", path)
+        if owner not in OWNER_ROLES:
+            raise r.fail(f"{path}owner_role", f"must be one of {', '.join(OWNER_ROLES)}")
+        stages.append(
+            Stage(
+                key=r.text(raw, "key", path).lower(),
+                name=r.text(raw, "name", path),
+                owner_role=owner,
+                owner_title=r.text(raw, "owner_title", path, owner.replace("_", " ")),
+                order=i,
+            )
+        )
+    keys = [s.key for s in stages]
+    if len(set(keys)) != len(keys):
+        raise r.fail("issues_resolution.stages", "has two stages with the same key")
+
+    reasons_table = r.table(ir, "reasons", "issues_resolution.")
+    reasons = r.texts(reasons_table, "labels", "issues_resolution.reasons.")
+    if not reasons:
+        raise r.fail("issues_resolution.reasons.labels", "must list at least one reason")
+    needs_text = r.texts(reasons_table, "needs_text", "issues_resolution.reasons.")
+    unknown = [t for t in needs_text if t not in reasons]
+    if unknown:
+        raise r.fail("issues_resolution.reasons.needs_text", f"names {unknown[0]!r}, not a reason")
+
+    areas = r.texts(r.table(data, "service_areas", ""), "labels", "service_areas.")
+
+    return RuleSet(
+        source=source,
+        authority_name=r.text(authority, "name", "authority."),
+        holiday_region=region,
+        extra_closures=frozenset(closures),
+        timezone=r.text(authority, "timezone", "authority.", "Europe/London"),
+        split_counts_from=split,
+        timescales=timescales,
+        ir_warning_working_days=r.whole(ir, "warning_working_days", "issues_resolution.", 2),
+        stages=tuple(stages),
+        reasons=reasons,
+        reasons_needing_text=frozenset(needs_text),
+        service_areas=areas,
+    )

@@ -1,0 +1,1 @@
+"""The shared store: SQLAlchemy models, repositories, migrations, bot state and importers."""
