@@ -1,0 +1,218 @@
+"""When a child in care's next statutory review is due, and whether each review was on time.
+
+Care Planning, Placement and Case Review (England) Regulations 2010, reg 33:
+CIC-1 the first review within 20 working days of becoming looked after; CIC-2 the second not more
+than 3 months after the first; CIC-3 each later one not more than 6 months after the previous.
+CIC-BF: the IRO may bring a review forward; the brought-forward date becomes the due date when it
+is earlier, and a review held early resets the cadence from its own date.
+CIC-SPLIT: a review held in two parts counts, by default, from Part 1 (``split_counts_from``).
+A new period of care restarts at CIC-1: reviews before the period began are not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from domain.deadlines import Deadline, apply_timescale
+from domain.errors import DomainError
+from domain.formatting import short_date
+from domain.rules import RuleSet, SplitReviewBasis
+
+
+class ReviewPart(StrEnum):
+    FULL = "full"
+    PART1 = "part1"
+    PART2 = "part2"
+
+    @classmethod
+    def parse(cls, text: str | None) -> ReviewPart:
+        """'full', 'part1', 'part 1', 'Part 2' or blank (full)."""
+        cleaned = (text or "").strip().lower().replace(" ", "").replace("_", "")
+        if not cleaned:
+            return cls.FULL
+        try:
+            return cls(cleaned)
+        except ValueError:
+            raise DomainError(
+                f"{text!r} is not a review part: use full, part1 or part2"
+            ) from None
+
+
+@dataclass(frozen=True, order=True)
+class ReviewHeld:
+    held_on: date
+    part: ReviewPart = ReviewPart.FULL
+
+
+@dataclass(frozen=True)
+class BroughtForward:
+    """An IRO's direction that the next review be held by ``review_by``."""
+
+    review_by: date
+    directed_on: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """One counted review and the due date it was judged against."""
+
+    review: ReviewHeld
+    number: int  # 1 = initial, 2 = second, 3+ = subsequent
+    due: Deadline
+    on_time: bool
+
+
+@dataclass(frozen=True)
+class ReviewSchedule:
+    period_start: date
+    next_due: Deadline
+    held: tuple[ReviewOutcome, ...]  # counted reviews in this period of care, in order
+    part2_outstanding_since: date | None  # a Part 1 held with no Part 2 yet
+    not_counted: tuple[tuple[ReviewHeld, str], ...]  # reviews left out, with the reason
+
+    @property
+    def reviews_counted(self) -> int:
+        return len(self.held)
+
+    @property
+    def next_number(self) -> int:
+        return len(self.held) + 1
+
+
+_ORDINAL_EVENT = {1: "the first review held", 2: "the second review held"}
+
+
+def review_schedule(
+    looked_after_since: date,
+    reviews: Iterable[ReviewHeld],
+    rules: RuleSet,
+    brought_forward: Iterable[BroughtForward] = (),
+) -> ReviewSchedule:
+    """The child's review history in the current period of care and the next due date.
+
+    Reviews may be given in any order; duplicates count once.
+    """
+    counted_part = (
+        ReviewPart.PART1 if rules.split_counts_from is SplitReviewBasis.PART1 else ReviewPart.PART2
+    )
+    not_counted: list[tuple[ReviewHeld, str]] = []
+    counted: list[ReviewHeld] = []
+    part2_outstanding: date | None = None
+    for review in sorted(set(reviews)):
+        if review.held_on < looked_after_since:
+            not_counted.append((review, "held before this period of care began"))
+            continue
+        if review.part is ReviewPart.PART1:
+            part2_outstanding = review.held_on
+        elif review.part is ReviewPart.PART2:
+            part2_outstanding = None
+        if review.part in (ReviewPart.FULL, counted_part):
+            counted.append(review)
+        else:
+            other = "Part 2" if counted_part is ReviewPart.PART1 else "Part 1"
+            not_counted.append(
+                (review, f"{other} of a split review: the cadence counts from the other part")
+            )
+
+    directions = sorted(
+        (bf for bf in brought_forward if bf.directed_on >= looked_after_since),
+        key=lambda bf: bf.directed_on,
+    )
+    outcomes: list[ReviewOutcome] = []
+    previous: ReviewHeld | None = None
+    for number, review in enumerate(counted, start=1):
+        due = _due_after(looked_after_since, previous, number, rules, directions, review.held_on)
+        outcomes.append(ReviewOutcome(review, number, due, on_time=review.held_on <= due.due))
+        previous = review
+    next_due = _due_after(looked_after_since, previous, len(counted) + 1, rules, directions, None)
+    return ReviewSchedule(
+        period_start=looked_after_since,
+        next_due=next_due,
+        held=tuple(outcomes),
+        part2_outstanding_since=part2_outstanding,
+        not_counted=tuple(not_counted),
+    )
+
+
+def next_review_due(
+    looked_after_since: date,
+    reviews: Iterable[ReviewHeld],
+    rules: RuleSet,
+    brought_forward: Iterable[BroughtForward] = (),
+) -> Deadline:
+    return review_schedule(looked_after_since, reviews, rules, brought_forward).next_due
+
+
+def _due_after(
+    start: date,
+    previous: ReviewHeld | None,
+    number: int,
+    rules: RuleSet,
+    directions: Sequence[BroughtForward],
+    held_on: date | None,
+) -> Deadline:
+    """The due date of review ``number``, given the previous counted review (None: the first)."""
+    calendar = rules.calendar
+    if previous is None:
+        due = apply_timescale(rules.timescale("CIC-1"), start, calendar)
+    else:
+        rule_id = "CIC-2" if number == 2 else "CIC-3"
+        event = _ORDINAL_EVENT.get(number - 1, "the previous review held")
+        if previous.part is not ReviewPart.FULL:
+            part = "Part 1" if previous.part is ReviewPart.PART1 else "Part 2"
+            event += f" ({part} of a split review)"
+        due = apply_timescale(rules.timescale(rule_id), previous.held_on, calendar, event)
+
+    # Directions made in this cycle: on or after the previous review (a direction is often
+    # made at the review itself) and before this review was held.
+    cycle_start = previous.held_on if previous else start
+    for bf in directions:
+        in_cycle = bf.directed_on >= cycle_start and (held_on is None or bf.directed_on <= held_on)
+        if in_cycle and bf.review_by < due.due:
+            due = _brought_forward_deadline(bf, rules)
+    return due
+
+
+def _brought_forward_deadline(bf: BroughtForward, rules: RuleSet) -> Deadline:
+    rule = rules.timescale("CIC-BF")
+    calendar = rules.calendar
+    reason = f" ({bf.reason})" if bf.reason.strip() else ""
+    return Deadline(
+        due=bf.review_by,
+        rule_id=rule.rule_id,
+        title=rule.title,
+        basis=(
+            f"brought forward to {short_date(bf.review_by)} as the IRO directed on "
+            f"{short_date(bf.directed_on)}{reason}, earlier than the regular due date"
+        ),
+        citation=rule.citation,
+        practical_due=calendar.last_working_day_on_or_before(bf.review_by),
+        start=bf.directed_on,
+    )
+
+
+# -- follow-ups ----------------------------------------------------------------------------
+
+
+def care_plan_due(looked_after_since: date, rules: RuleSet) -> Deadline:
+    """CIC-PLAN: the care plan within 10 working days of becoming looked after."""
+    return apply_timescale(rules.timescale("CIC-PLAN"), looked_after_since, rules.calendar)
+
+
+def decisions_due(review_held_on: date, rules: RuleSet) -> Deadline:
+    """CIC-DECISIONS: review decisions and the updated care plan sent."""
+    return apply_timescale(rules.timescale("CIC-DECISIONS"), review_held_on, rules.calendar)
+
+
+def minutes_due(review_held_on: date, rules: RuleSet) -> Deadline:
+    """CIC-MINUTES: the review record sent."""
+    return apply_timescale(rules.timescale("CIC-MINUTES"), review_held_on, rules.calendar)
+
+
+def reports_due(review_booked_for: date, rules: RuleSet) -> Deadline:
+    """CIC-REPORTS: the social worker's reports reach the IRO before the booked review."""
+    return apply_timescale(rules.timescale("CIC-REPORTS"), review_booked_for, rules.calendar)
