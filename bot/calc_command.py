@@ -13,16 +13,17 @@ from datetime import date
 from typing import Any
 
 from bot.clock import today_in
+from bot.settings import Settings
 from domain import child_protection, reviews
 from domain.dates import parse_date
 from domain.deadlines import Deadline
 from domain.formatting import long_date
-from domain.rules import RuleSet
+from domain.rules import RuleSet, load_rules
 
 CalcHandler = Callable[[argparse.Namespace, RuleSet], dict[str, Any]]
 
 
-def add_calc_parser(subparsers: Any) -> None:  # argparse's subparsers action has no public type
+def register(subparsers: Any) -> None:  # argparse's subparsers action has no public type
     calc = subparsers.add_parser(
         "calc",
         help="work out a statutory date and explain it",
@@ -33,6 +34,7 @@ def add_calc_parser(subparsers: Any) -> None:  # argparse's subparsers action ha
     common.add_argument("--json", action="store_true", help="print one JSON object")
     common.add_argument("--today", metavar="D", help="judge against this date, not today")
     common.add_argument("--rules", metavar="FILE", help="rules file (default: IRO_RULES)")
+    calc.set_defaults(handler=run_calc)
     kinds = calc.add_subparsers(dest="calc_kind", required=True, metavar="KIND")
 
     p = kinds.add_parser("first-review", parents=[common], help="CIC-1 and the care plan")
@@ -66,12 +68,11 @@ def add_calc_parser(subparsers: Any) -> None:  # argparse's subparsers action ha
     p.set_defaults(calc_handler=_ir)
 
 
-def run_calc(args: argparse.Namespace, rules: RuleSet) -> tuple[int, str]:
-    """The exit status and the text to print."""
+def run_calc(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules or Settings().rules_path or None)
     result = args.calc_handler(args, rules)
-    if args.json:
-        return 0, json.dumps(result, indent=2, ensure_ascii=False)
-    return 0, _as_text(result)
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else _as_text(result))
+    return 0
 
 
 # -- handlers --------------------------------------------------------------------------------

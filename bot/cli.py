@@ -1,15 +1,20 @@
-"""The `iro-bot` command line."""
+"""The `iro-bot` command line.
+
+Each command lives in its own module exposing ``register(subparsers)``; the subparser it adds
+sets ``handler``, a function of the parsed arguments that returns the exit status. Commands print
+clear one-line errors and exit 2 on bad input, never a stack trace.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
-from bot.calc_command import add_calc_parser, run_calc
+from bot import calc_command
 from domain.errors import DomainError
-from domain.rules import load_rules
+
+COMMAND_MODULES = [calc_command]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,25 +23,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Teams assistant for Independent Reviewing Officers.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_calc_parser(subparsers)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
-        rules = load_rules(getattr(args, "rules", None) or os.environ.get("IRO_RULES") or None)
-        if args.command == "calc":
-            status, text = run_calc(args, rules)
-        else:  # pragma: no cover - argparse refuses unknown commands first
-            parser.error(f"unknown command {args.command}")
+        return int(args.handler(args))
     except DomainError as exc:
         # One line that says what was wrong; never a stack trace.
         print(f"iro-bot: {exc}", file=sys.stderr)
         return 2
-    print(text)
-    return status
 
 
 if __name__ == "__main__":

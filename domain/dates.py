@@ -26,15 +26,18 @@ def parse_date(text: str) -> date:
     raw = text.strip()
     if m := _ISO.fullmatch(raw):
         year, month, day = (int(g) for g in m.groups())
+        uk_order = False
     elif m := _UK.fullmatch(raw):
         day, month, year = (int(g) for g in m.groups())
+        uk_order = True
     else:
         raise DateFormatError(
             f"{text!r} is not a date I can read: write it as DD/MM/YYYY (e.g. 19/12/2025) "
             f"or YYYY-MM-DD"
         )
     if not 1 <= month <= 12:
-        hint = " (dates are day/month/year)" if 1 <= day <= 12 else ""
+        # Someone typing month/day gets told the order rather than a silent misreading.
+        hint = " (dates are day/month/year)" if uk_order and 1 <= day <= 12 else ""
         raise DateFormatError(f"{text!r} has no month {month}{hint}")
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:

@@ -1,0 +1,29 @@
+"""Settings from the environment or `.env`, with the Bot Framework's own names."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.engine import DEFAULT_DATABASE_URL
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "app_id"))
+    app_password: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppPassword", "app_password")
+    )
+    app_type: str = Field(
+        "MultiTenant", validation_alias=AliasChoices("MicrosoftAppType", "app_type")
+    )
+    app_tenant_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppTenantId", "app_tenant_id")
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    # Path to the authority's rules file; empty means the West Berkshire default.
+    rules_path: str = Field("", validation_alias=AliasChoices("IRO_RULES", "rules_path"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
