@@ -153,6 +153,13 @@ def _ir(args: argparse.Namespace, rules: RuleSet) -> dict[str, Any]:
 
 def _as_text(result: dict[str, Any]) -> str:
     lines = [_deadline_text(result)]
+    if "stage" in result:
+        lines.append(f"  The IR is at {result['stage']}: the {result['owner']} must respond.")
+        for entry in result["history"]:
+            lines.append(
+                f"  {entry['stage']} from {entry['entered_on']}, response due "
+                f"{entry['response_due']}"
+            )
     for held in result.get("reviews_held", []):
         verdict = "on time" if held["on_time"] else "LATE"
         lines.append(

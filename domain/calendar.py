@@ -100,7 +100,7 @@ class WorkingDayCalendar:
         return i < len(self._working) and self._working[i] == o
 
     def holiday_name(self, day: date) -> str | None:
-        """The bank holiday or closure on ``day``, if any (weekends are not named)."""
+        """The bank holiday or closure on ``day``, if any (a plain Saturday or Sunday has none)."""
         return self._holiday_names.get(day)
 
     def holidays_between(self, start: date, end: date) -> list[tuple[date, str]]:
