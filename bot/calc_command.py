@@ -87,7 +87,7 @@ def _dates(values: Sequence[str]) -> list[date]:
 
 
 def _headline(deadline: Deadline, today: date, rules: RuleSet) -> dict[str, Any]:
-    return deadline.to_dict(today, rules.calendar)
+    return deadline.to_dict(today)
 
 
 def _first_review(args: argparse.Namespace, rules: RuleSet) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def _first_review(args: argparse.Namespace, rules: RuleSet) -> dict[str, Any]:
     today = _today(args, rules)
     first = reviews.next_review_due(start, [], rules)
     out = _headline(first, today, rules)
-    out["also"] = [reviews.care_plan_due(start, rules).to_dict(today, rules.calendar)]
+    out["also"] = [reviews.care_plan_due(start, rules).to_dict(today)]
     return out
 
 

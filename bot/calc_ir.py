@@ -36,7 +36,7 @@ def ir_deadlines(args: argparse.Namespace, rules: RuleSet, today: date) -> dict[
 
     stage_due = ir_model.stage_deadline(ir, rules)
     formal_due = ir_model.formal_deadline(ir, rules)
-    out = stage_due.to_dict(today, rules.calendar)
+    out = stage_due.to_dict(today)
     out["stage"] = ir_model.current_stage(ir, rules).name
     out["owner"] = ir_model.current_stage(ir, rules).owner_title
     out["stage_due"] = stage_due.due.isoformat()
@@ -44,7 +44,7 @@ def ir_deadlines(args: argparse.Namespace, rules: RuleSet, today: date) -> dict[
     out["formal_due"] = formal_due.due.isoformat() if formal_due else None
     if formal_due:
         out["formal_warning"] = ir_model.warning_date(formal_due, rules).isoformat()
-        out["also"] = [formal_due.to_dict(today, rules.calendar)]
+        out["also"] = [formal_due.to_dict(today)]
     out["history"] = [
         {
             "stage": rules.stage(entry.stage).name,

@@ -7,17 +7,17 @@ through it, so every date the product gives carries the same explanation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.calendar import WorkingDayCalendar, add_months
 from domain.formatting import long_date, short_date
-from domain.rules import Direction, Timescale, Unit
+from domain.rules import Timescale, Unit
+
+_WORKING_DAYS, _MONTHS, _HOURS = Unit.WORKING_DAYS, Unit.MONTHS, Unit.HOURS
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """Where a deadline stands on a given day."""
 
     today: date
@@ -40,30 +40,73 @@ class Standing:
         return f"{_plural(self.working_days_left, 'working day')} left"
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
+    """A due date and everything needed to explain it.
+
+    A NamedTuple rather than a frozen dataclass: it is built for every child on every list, and
+    a frozen dataclass's ``__init__`` costs several times the date arithmetic itself. The basis
+    text is rendered only when someone reads it.
+    """
+
     due: date
-    rule_id: str
-    title: str
-    basis: str  # "3 months after the first review held on 14 January 2026"
-    citation: str
-    practical_due: date  # the last working day on or before ``due`` (``due`` when it is one)
+    timescale: Timescale
     start: date  # the date the period ran from
+    event: str  # what the period ran from, e.g. "the first review held"
+    calendar: WorkingDayCalendar
+    note: str | None = None  # a basis written by the caller instead (e.g. brought forward)
+
+    @property
+    def practical_due(self) -> date:
+        """The last working day on or before ``due`` (``due`` itself when it is one).
+
+        Worked out on demand: most deadlines in a list are never shown in full.
+        """
+        ts = self.timescale
+        if ts.unit is _HOURS or (ts.unit is _WORKING_DAYS and ts.amount):
+            # Elapsed hours run on through weekends; a working-day count lands on a working day.
+            return self.due
+        return self.calendar.last_working_day_on_or_before(self.due)
+
+    @property
+    def rule_id(self) -> str:
+        return self.timescale.rule_id
+
+    @property
+    def title(self) -> str:
+        return self.timescale.title
+
+    @property
+    def citation(self) -> str:
+        return self.timescale.citation
+
+    @property
+    def basis(self) -> str:
+        """'3 months after the first review held on 14 January 2026'."""
+        if self.note is not None:
+            return self.note
+        ts = self.timescale
+        text = f"{ts.quantity} {ts.direction.value} {self.event} on {short_date(self.start)}"
+        if ts.unit is Unit.WORKING_DAYS and ts.amount:
+            low, high = sorted((self.start, self.due))
+            skipped = self.calendar.holidays_between(low + timedelta(days=1), high)
+            if skipped:
+                named = "; ".join(f"{long_date(d)}, {name}" for d, name in skipped)
+                text += f", not counting {named}"
+        return text
 
     @property
     def due_is_working_day(self) -> bool:
         return self.practical_due == self.due
 
-    def standing(self, today: date, calendar: WorkingDayCalendar) -> Standing:
+    def standing(self, today: date) -> Standing:
+        cal = self.calendar
         overdue = today > self.due
         return Standing(
             today=today,
             overdue=overdue,
             due_today=today == self.due,
-            working_days_left=max(0, calendar.working_days_between(today, self.practical_due)),
-            working_days_overdue=(
-                calendar.working_days_between(self.due, today) if overdue else 0
-            ),
+            working_days_left=max(0, cal.working_days_between(today, self.practical_due)),
+            working_days_overdue=cal.working_days_between(self.due, today) if overdue else 0,
             days_overdue=(today - self.due).days if overdue else 0,
         )
 
@@ -77,8 +120,7 @@ class Deadline:
             )
         return f"{text} Source: {self.citation}."
 
-    def to_dict(self, today: date | None = None,
-                calendar: WorkingDayCalendar | None = None) -> dict[str, Any]:  # fmt: skip
+    def to_dict(self, today: date | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "due": self.due.isoformat(),
             "due_long": long_date(self.due),
@@ -89,8 +131,8 @@ class Deadline:
             "practical_due": self.practical_due.isoformat(),
             "start": self.start.isoformat(),
         }
-        if today is not None and calendar is not None:
-            s = self.standing(today, calendar)
+        if today is not None:
+            s = self.standing(today)
             out["today"] = today.isoformat()
             out["overdue"] = s.overdue
             out["working_days_left"] = s.working_days_left
@@ -114,30 +156,12 @@ def apply_timescale(
     ``event`` overrides the rule's own description of what the period runs from (for example
     "the IR reached Stage 3").
     """
-    sign = -1 if timescale.direction is Direction.BEFORE else 1
-    if timescale.unit is Unit.WORKING_DAYS:
-        due = calendar.add_working_days(start, sign * timescale.amount)
-    elif timescale.unit is Unit.MONTHS:
-        due = add_months(start, sign * timescale.amount)
+    unit = timescale.unit
+    amount = timescale.signed_amount
+    if unit is _WORKING_DAYS:
+        due = calendar.add_working_days(start, amount)
+    elif unit is _MONTHS:
+        due = add_months(start, amount)
     else:
-        # Elapsed hours from a date: the period runs out on the day the hours end.
-        due = start + timedelta(hours=sign * timescale.amount)
-    basis = f"{timescale.quantity} {timescale.direction.value} {event or timescale.event} on " \
-        f"{short_date(start)}"  # fmt: skip
-    if timescale.unit is Unit.WORKING_DAYS and timescale.amount:
-        low, high = sorted((start, due))
-        skipped = calendar.holidays_between(low + timedelta(days=1), high)
-        if skipped:
-            named = "; ".join(f"{long_date(d)}, {name}" for d, name in skipped)
-            basis += f", not counting {named}"
-    # A deadline in hours runs on through weekends, so its practical date is itself.
-    practical = due if timescale.unit is Unit.HOURS else calendar.last_working_day_on_or_before(due)
-    return Deadline(
-        due=due,
-        rule_id=timescale.rule_id,
-        title=timescale.title,
-        basis=basis,
-        citation=timescale.citation,
-        practical_due=practical,
-        start=start,
-    )
+        due = start + timedelta(hours=amount)
+    return Deadline(due, timescale, start, event or timescale.event, calendar)

@@ -178,20 +178,17 @@ def _due_after(
 
 
 def _brought_forward_deadline(bf: BroughtForward, rules: RuleSet) -> Deadline:
-    rule = rules.timescale("CIC-BF")
-    calendar = rules.calendar
     reason = f" ({bf.reason})" if bf.reason.strip() else ""
     return Deadline(
         due=bf.review_by,
-        rule_id=rule.rule_id,
-        title=rule.title,
-        basis=(
+        timescale=rules.timescale("CIC-BF"),
+        start=bf.directed_on,
+        event="the IRO directed it",
+        calendar=rules.calendar,
+        note=(
             f"brought forward to {short_date(bf.review_by)} as the IRO directed on "
             f"{short_date(bf.directed_on)}{reason}, earlier than the regular due date"
         ),
-        citation=rule.citation,
-        practical_due=calendar.last_working_day_on_or_before(bf.review_by),
-        start=bf.directed_on,
     )
 
 

@@ -8,7 +8,7 @@ The default is ``domain/rules/west_berkshire.toml``. An authority copies it, cha
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -59,6 +59,12 @@ class Timescale:
     citation: str
     direction: Direction = Direction.AFTER
     episodes: int | None = None  # MISS-STRAT only: how many episodes within the period
+    # ``amount`` with the direction's sign, worked out once: deadlines are computed in bulk.
+    signed_amount: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sign = -1 if self.direction is Direction.BEFORE else 1
+        object.__setattr__(self, "signed_amount", sign * self.amount)
 
     @property
     def quantity(self) -> str:

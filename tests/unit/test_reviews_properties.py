@@ -59,3 +59,12 @@ def test_due_dates_follow_the_cadence(start: date, day_gaps: list[int]) -> None:
     practical = s.next_due.practical_due
     assert practical <= s.next_due.due and cal.is_working_day(practical)
     assert cal.working_days_between(practical, s.next_due.due) == 0
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.dates(min_value=date(2010, 1, 1), max_value=date(2040, 12, 31)), st.integers(-60, 60))
+def test_add_months_equals_relativedelta(start: date, months: int) -> None:
+    # relativedelta is the reference implementation of the corresponding-date rule.
+    from dateutil.relativedelta import relativedelta
+
+    assert add_months(start, months) == start + relativedelta(months=months)
