@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.engine import DEFAULT_DATABASE_URL
+from storage.defaults import DEFAULT_DATABASE_URL
 
 
 class Settings(BaseSettings):

@@ -99,16 +99,7 @@ class Deadline(NamedTuple):
         return self.practical_due == self.due
 
     def standing(self, today: date) -> Standing:
-        cal = self.calendar
-        overdue = today > self.due
-        return Standing(
-            today=today,
-            overdue=overdue,
-            due_today=today == self.due,
-            working_days_left=max(0, cal.working_days_between(today, self.practical_due)),
-            working_days_overdue=cal.working_days_between(self.due, today) if overdue else 0,
-            days_overdue=(today - self.due).days if overdue else 0,
-        )
+        return standing_for(self.due, self.practical_due, today, self.calendar)
 
     def explanation(self) -> str:
         """One paragraph a person can check by hand."""
@@ -139,6 +130,21 @@ class Deadline(NamedTuple):
             out["working_days_overdue"] = s.working_days_overdue
             out["status"] = s.summary
         return out
+
+
+def standing_for(
+    due: date, practical_due: date, today: date, calendar: WorkingDayCalendar
+) -> Standing:
+    """Where a due date stands on ``today``; for stored dates as much as computed deadlines."""
+    overdue = today > due
+    return Standing(
+        today=today,
+        overdue=overdue,
+        due_today=today == due,
+        working_days_left=max(0, calendar.working_days_between(today, practical_due)),
+        working_days_overdue=calendar.working_days_between(due, today) if overdue else 0,
+        days_overdue=(today - due).days if overdue else 0,
+    )
 
 
 def _plural(n: int, word: str) -> str:

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ class RuleSet:
 
     @cached_property
     def calendar(self) -> WorkingDayCalendar:
-        return WorkingDayCalendar.for_region(self.holiday_region, self.extra_closures)
+        return _calendar(self.holiday_region, self.extra_closures)
 
     def stage(self, key: str) -> Stage:
         """The stage with this key (case-insensitive; "stage 2" and "2" both work)."""
@@ -124,6 +124,13 @@ class RuleSet:
             if reason.lower() == label.strip().lower():
                 return reason
         raise RulesError(f"{label!r} is not an IR reason in {self.source}")
+
+
+@lru_cache(maxsize=8)
+def _calendar(region: str, closures: frozenset[date]) -> WorkingDayCalendar:
+    # Building a calendar takes a quarter of a second (70 years of holidays); rules files
+    # loaded again (tests, reloads) with the same region and closures share one.
+    return WorkingDayCalendar.for_region(region, closures)
 
 
 # -- loading and validation ------------------------------------------------------------------

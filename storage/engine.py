@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./iro-bot.db"
+from storage.defaults import DEFAULT_DATABASE_URL
 
 
 def is_sqlite(url: str) -> bool:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from domain.child_protection import initial_conference_due
 from domain.reviews import ReviewHeld, next_review_due
 from domain.rules import RuleSet, load_rules
@@ -17,13 +21,12 @@ RULES: RuleSet = load_rules()
 
 
 def calc_json(*args: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "calc", *args, "--json", "--today", "2026-11-26"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout)
+    """`iro-bot calc ... --json`, run in-process (the console script calls the same main)."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        status = main(["calc", *args, "--json", "--today", "2026-11-26"])
+    assert status == 0
+    return json.loads(buffer.getvalue())
 
 
 # (domain.md input, rule, due) — CIC-2 and CIC-3 need the reviews that lead to them.
@@ -89,12 +92,30 @@ def test_ir_raised_friday_20_dec_2024_at_stage_1() -> None:
         (["ir", "--raised", "20/12/2024", "--stage", "9"], "no Issues Resolution stage"),
     ],
 )
-def test_bad_input_prints_one_line_and_exits_2(argv: list[str], message: str) -> None:
+def test_bad_input_prints_one_line_and_exits_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["calc", *argv]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_the_installed_command_exits_2_without_a_traceback() -> None:
+    script = Path(sys.executable).with_name("iro-bot")
     out = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "calc", *argv], capture_output=True, text=True
+        [str(script), "calc", "first-review", "--looked-after", "30/02/2026"],
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 2
-    assert out.stdout == ""
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0]
-    assert "Traceback" not in out.stderr
+    expected = "iro-bot: '30/02/2026' is not a real date: February 2026 has 28 days"
+    assert out.stderr.strip() == expected
+    ok = subprocess.run(
+        [str(script), "calc", "first-review", "--looked-after", "19/12/2025", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(ok.stdout)["due"] == "2026-01-21"

@@ -1,0 +1,3 @@
+"""Defaults that the settings need without importing SQLAlchemy (it costs half a second)."""
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./iro-bot.db"
