@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import calc_command
+from bot import calc_command, migrate_command
 from domain.errors import DomainError
 
-COMMAND_MODULES = [calc_command]
+COMMAND_MODULES = [calc_command, migrate_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

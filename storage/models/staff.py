@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
@@ -49,7 +49,8 @@ class ConversationRef(Base):
     tenant_id: Mapped[str | None] = mapped_column(String(64))
     reference_json: Mapped[str] = mapped_column(Text)
     # Set when a send came back 403/404: the bot is not installed or the chat is gone.
-    unreachable_since: Mapped[datetime | None]
+    # timezone=True: see Notification.due_at.
+    unreachable_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = updated_at()
 
 
