@@ -37,6 +37,8 @@ class IssueResolution(Base):
     resolved_on: Mapped[date | None]
     resolved_at_stage: Mapped[str | None] = mapped_column(String(20))
     cafcass_referred_on: Mapped[date | None]
+    # Who referred the case to Cafcass (IR-CAFCASS records the referral, its date and who made it).
+    cafcass_referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # Bumped on every change: card actions carry it, so a stale click is recognised.
     version: Mapped[int] = mapped_column(default=1)
     source: Mapped[str] = mapped_column(String(20), default="bot")  # bot, import
