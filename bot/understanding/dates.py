@@ -45,6 +45,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.understanding.text import MONTHS, NUMBER_WORDS, WEEKDAYS, Token, clean, tokenise
+from domain.calendar import add_months
 from domain.dates import DateFormatError, parse_date
 
 
@@ -72,13 +73,6 @@ class PeriodMention:
 
 
 # -- calendar helpers ----------------------------------------------------------------------------
-
-
-def add_months(start: date, months: int) -> date:
-    """Corresponding date N months on, or the month's last day (as domain.deadlines does)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _month_end(year: int, month: int) -> date:
