@@ -16,6 +16,10 @@ from storage.base import Base
 from storage.models._columns import created_at, updated_at
 
 
+def _norm_text(length: int) -> String:
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Child(Base):
     __tablename__ = "children"
 
@@ -25,9 +29,12 @@ class Child(Base):
     given_name: Mapped[str | None] = mapped_column(String(100))
     family_name: Mapped[str | None] = mapped_column(String(100))
     # Names folded for search: lower case, accents removed, apostrophes/hyphens as spaces.
-    given_name_norm: Mapped[str | None] = mapped_column(String(100), index=True)
-    family_name_norm: Mapped[str | None] = mapped_column(String(100), index=True)
-    full_name_norm: Mapped[str | None] = mapped_column(String(201), index=True)
+    # Written only by storage.repositories.names.set_child_names. Collation "C" on PostgreSQL
+    # (byte order, as SQLite's BINARY) so a plain b-tree index serves prefix searches
+    # (`col >= 'p' AND col < 'q'`) whatever the database's default locale.
+    given_name_norm: Mapped[str | None] = mapped_column(_norm_text(100), index=True)
+    family_name_norm: Mapped[str | None] = mapped_column(_norm_text(100), index=True)
+    full_name_norm: Mapped[str | None] = mapped_column(_norm_text(201), index=True)
     date_of_birth: Mapped[date | None]
     sex: Mapped[str | None] = mapped_column(String(1))  # SSDA903 SEX: 1 male, 2 female
     uasc: Mapped[bool] = mapped_column(default=False)
@@ -49,6 +56,8 @@ class Child(Base):
 
 # "What is due for me between d1 and d2" and "overdue" for one IRO: one range scan each.
 Index("ix_children_iro_next_review", Child.iro_id, Child.next_review_due)
+# The same for the children an IRO is covering (they see and are reminded of those too).
+Index("ix_children_covering_iro_next_review", Child.covering_iro_id, Child.next_review_due)
 Index("ix_children_next_review", Child.next_review_due)
 
 
