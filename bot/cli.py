@@ -11,10 +11,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import calc_command, migrate_command, recompute_command, seed_demo_command
+from bot import calc_command, import_command, migrate_command, recompute_command, seed_demo_command
 from domain.errors import DomainError
 
-COMMAND_MODULES = [calc_command, migrate_command, seed_demo_command, recompute_command]
+COMMAND_MODULES = [
+    calc_command,
+    migrate_command,
+    seed_demo_command,
+    recompute_command,
+    import_command,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,121 @@
+"""`iro-bot import reviews FILE`: CIC reviews already held, ``child_id,review_date,part``.
+
+``part`` is ``full``, ``part1`` or ``part2`` (blank means full). A review is identified by child,
+date and part, so a row is either new (created) or already stored (unchanged); the child's next
+review date is recomputed whenever a review is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from domain.errors import DomainError
+from domain.formatting import short_date
+from domain.reviews import ReviewPart
+from storage.importers.csvfile import CsvTable
+from storage.importers.framework import (
+    CsvKind,
+    FileReport,
+    ImportContext,
+    RowReader,
+    children_by_id,
+    chunks,
+    insert_rows,
+    unknown_child,
+)
+from storage.models import Review
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    line: int
+    child_id: str
+    held_on: date
+    part: ReviewPart
+
+
+class ReviewsImport(CsvKind[ReviewRow]):
+    name = "reviews"
+    usage = "a reviews CSV"
+    entity = "reviews"
+    required = ("child_id", "review_date")
+    optional = ("part",)
+    key_column = "review_date"
+
+    def parse(self, row: RowReader, ctx: ImportContext, table: CsvTable) -> ReviewRow | None:
+        child_id = row.text("child_id", required=True, max_length=64)
+        held_on = row.date("review_date", required=True, today=ctx.today)
+        try:
+            part = ReviewPart.parse(row.raw("part"))
+        except DomainError as exc:
+            row.reject("part", str(exc))
+            return None
+        if child_id is None or held_on is None:
+            return None
+        return ReviewRow(row.line, child_id, held_on, part)
+
+    def key(self, record: ReviewRow) -> Hashable:
+        return (record.child_id, record.held_on, record.part)
+
+    def describe(self, record: ReviewRow) -> str:
+        return (
+            f"the {record.part.value} review of child {record.child_id!r} on "
+            f"{short_date(record.held_on)}"
+        )
+
+    async def resolve(
+        self, ctx: ImportContext, table: CsvTable, report: FileReport, records: list[ReviewRow]
+    ) -> list[ReviewRow]:
+        stored = await children_by_id(ctx.session, (r.child_id for r in records))
+        good: list[ReviewRow] = []
+        for record in records:
+            child = stored.get(record.child_id)
+            if child is None:
+                report.reject(record.line, "child_id", unknown_child(record.child_id))
+            elif child.date_of_birth and record.held_on < child.date_of_birth:
+                report.reject(
+                    record.line,
+                    "review_date",
+                    f"{short_date(record.held_on)} is before the child was born "
+                    f"({short_date(child.date_of_birth)})",
+                )
+            else:
+                good.append(record)
+        return good
+
+    async def apply(
+        self, ctx: ImportContext, table: CsvTable, report: FileReport, records: list[ReviewRow]
+    ) -> None:
+        session = ctx.session
+        children = await children_by_id(session, (r.child_id for r in records))
+        held: set[tuple[int, date, str]] = set()
+        for batch in chunks({c.id for c in children.values()}):
+            rows = await session.execute(
+                select(Review.child_pk, Review.held_on, Review.part).where(
+                    Review.child_pk.in_(batch)
+                )
+            )
+            held.update((pk, on, part) for pk, on, part in rows)
+        new: list[dict[str, object]] = []
+        for record in records:
+            child = children[record.child_id]
+            key = (child.id, record.held_on, record.part.value)
+            if key in held:
+                report.count("unchanged")
+                continue
+            new.append(
+                {
+                    "child_pk": child.id,
+                    "held_on": record.held_on,
+                    "part": record.part.value,
+                    "source": "import",
+                }
+            )
+            held.add(key)
+            ctx.touch(child)
+            report.count("created")
+        await insert_rows(session, Review, new)
