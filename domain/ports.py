@@ -101,6 +101,8 @@ class NameCandidate:
     child_id: str
     display_name: str
     normalised: str  # normalise_name(display_name): rank on this, show display_name
+    given_name: str | None = None
+    family_name: str | None = None
 
 
 # -- the visibility policy ---------------------------------------------------------------------

@@ -162,7 +162,9 @@ class SqlChildRepository:
         candidates = []
         for pk, child_id, given, family, folded in rows:
             shown = child_display_name(given, family) or child_id
-            candidates.append(NameCandidate(pk, child_id, shown, folded or normalise_name(shown)))
+            candidates.append(NameCandidate(
+                pk, child_id, shown, folded or normalise_name(shown), given, family
+            ))  # fmt: skip
         return candidates
 
     async def due_between(
