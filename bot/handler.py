@@ -1,0 +1,400 @@
+"""The Teams activity handler: who is asking, what they mean, and which answer or dialog follows.
+
+A turn:
+1. Identify the member of staff (AAD object id on the activity, else e-mail/UPN from TeamsInfo).
+   An unknown user gets a polite refusal and nothing else; the attempt is audited.
+2. Remember the conversation reference and the Teams user id (for nudges), when they changed.
+3. A card button (choosing between two children) resumes the question it interrupted.
+4. With a dialog running, "cancel" stops it (nothing was written); anything else continues it.
+5. Otherwise the message is understood and answered, or a dialog is started.
+
+What is logged: activity types and ids, intents, counts. Never text, names or card values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from botbuilder.core import (
+    CardFactory,
+    ConversationState,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.dialogs import DialogSet, DialogTurnStatus
+from botbuilder.schema import Activity, ChannelAccount
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import answers
+from bot.cards.common import (
+    BUSY,
+    CANCELLED,
+    DIDNT_UNDERSTAND,
+    NOTHING_TO_CANCEL,
+    UNKNOWN_USER,
+    choose_child_card,
+    help_card,
+    welcome_card,
+)
+from bot.cards.elements import Card, card_to_text
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from bot.understanding import (
+    ChildCandidate,
+    ChildRefKind,
+    ConversationContext,
+    Intent,
+    ResolutionKind,
+    Understanding,
+    resolve_child,
+    understand,
+)
+from domain.ports import ChildSummary, StaffMember, visibility_for
+from storage.audit import record_audit
+from storage.bot_state import StorageConflictError
+from storage.conversations import remember_conversation
+from storage.repositories import SqlChildRepository, SqlStaffRepository
+
+logger = logging.getLogger(__name__)
+
+#: Intents answered by a dialog, by dialog id.
+DIALOG_FOR = {
+    Intent.RAISE_IR: "raise_ir",
+    Intent.RECORD_REVIEW: "record_review",
+    Intent.BOOK_REVIEW: "book_review",
+    Intent.BRING_FORWARD: "bring_forward",
+}
+#: Intents answered about one child.
+CHILD_ANSWERS = {Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.CP_CONFERENCE_DUE}
+ASK_WHICH_CHILD = "Which child do you mean? You can type their name or child ID."
+
+DialogSetFactory = Callable[[Any, BotServices, CaseloadCache], DialogSet]
+
+
+def reply_activity(card: Card | None = None, text: str | None = None) -> Activity:
+    """A card with its text rendering as the fallback, or plain text."""
+    if card is None:
+        return MessageFactory.text(text or "")
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    # Clients that cannot show the card (and notifications) show this instead.
+    activity.summary = (text or card_to_text(card))[:500]
+    return activity
+
+
+class IroBot(TeamsActivityHandler):
+    def __init__(
+        self,
+        services: BotServices,
+        conversation_state: ConversationState,
+        dialog_set_factory: DialogSetFactory | None = None,
+    ) -> None:
+        self.services = services
+        self.conversation_state = conversation_state
+        self.caseload = CaseloadCache()
+        self.dialog_state = conversation_state.create_property("DialogState")
+        self.memory = conversation_state.create_property("IroMemory")
+        self.dialogs = (
+            dialog_set_factory(self.dialog_state, services, self.caseload)
+            if dialog_set_factory
+            else DialogSet(self.dialog_state)
+        )
+        # Conversation references already stored by this process: skip the write next turn.
+        self._remembered: OrderedDict[tuple[int, str], str] = OrderedDict()
+
+    # -- the turn ----------------------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await super().on_turn(turn_context)
+        try:
+            await self.conversation_state.save_changes(turn_context)
+        except StorageConflictError:
+            # Another turn of this conversation saved first (two messages at once): this
+            # turn's state change is dropped rather than overwriting the other's.
+            logger.info("State conflict in conversation; asked the user to resend")
+            await turn_context.send_activity(BUSY)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        staff = await self._identify_and_remember(turn_context)
+        if staff is None:
+            return
+        activity = turn_context.activity
+        text = (activity.text or "").strip()
+        value = activity.value if isinstance(activity.value, dict) else None
+        memory: dict[str, Any] = await self.memory.get(turn_context, dict)
+        dc = await self.dialogs.create_context(turn_context)
+        today = self.services.today()
+
+        if value and value.get("iro_action") == "choose_child":
+            await self._chosen_child(turn_context, staff, memory, value)
+            return
+        if dc.active_dialog is not None:
+            if text and understand(text, today).intent is Intent.CANCEL:
+                await dc.cancel_all_dialogs()
+                memory.pop("pending", None)
+                await turn_context.send_activity(CANCELLED)
+                return
+            result = await dc.continue_dialog()
+            self._after_dialog(result, memory)
+            return
+        if not text:
+            await turn_context.send_activity(reply_activity(help_card()))
+            return
+
+        async with self.services.transaction() as session:
+            index = await self.caseload.index_for(session, staff)
+            context = ConversationContext(
+                last_child=_candidate(memory.get("last_child")),
+                last_intent=_intent(memory.get("last_intent")),
+                known_names=index.name_tokens,
+            )
+        heard = understand(text, today, context, self.services.rules)
+        logger.info("Message understood as %s", heard.intent.value)
+        memory["last_intent"] = heard.intent.value
+        await self._act(turn_context, staff, memory, heard, text, chosen_pk=None)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        staff = await self._identify_and_remember(turn_context, refuse=False)
+        await self._welcome(turn_context, staff)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        recipient = turn_context.activity.recipient
+        # Welcome once, when the bot itself joins the conversation (personal install).
+        if any(m.id == recipient.id for m in members_added):
+            staff = await self._identify_and_remember(turn_context, refuse=False)
+            await self._welcome(turn_context, staff)
+
+    # -- acting on a message -----------------------------------------------------------------
+
+    async def _act(
+        self, ctx: TurnContext, staff: StaffMember, memory: dict[str, Any], heard: Understanding,
+        text: str, chosen_pk: int | None,
+    ) -> None:  # fmt: skip
+        intent = heard.intent
+        if intent in (Intent.HELP, Intent.GREETING):
+            await ctx.send_activity(reply_activity(help_card()))
+            return
+        if intent is Intent.THANKS:
+            await ctx.send_activity("You're welcome.")
+            return
+        if intent is Intent.CANCEL:
+            await ctx.send_activity(NOTHING_TO_CANCEL)
+            return
+        if intent is Intent.UNKNOWN:
+            await ctx.send_activity(DIDNT_UNDERSTAND)
+            return
+        if heard.date_error and intent not in (Intent.DUE_FOR_ME,):
+            await ctx.send_activity(heard.date_error)
+            if intent not in DIALOG_FOR:
+                return
+
+        if intent in DIALOG_FOR:
+            child_pk = chosen_pk
+            child_text = None
+            if child_pk is None and heard.child is not None:
+                if heard.child.kind is ChildRefKind.PRONOUN:
+                    child_pk = heard.child.child.pk if heard.child.child else None
+                else:
+                    child_text = heard.child.text
+            options = {
+                "staff": dataclasses.asdict(staff),
+                "child_pk": child_pk,
+                "child_text": child_text,
+                "date": heard.date.isoformat() if heard.date and not heard.date_error else None,
+                "part": heard.part.value if heard.part else None,
+                "reason": heard.reason,
+                "stage": heard.stage,
+                "reasons": list(heard.ir_reasons),
+            }
+            dc = await self.dialogs.create_context(ctx)
+            result = await dc.begin_dialog(DIALOG_FOR[intent], options)
+            self._after_dialog(result, memory)
+            return
+
+        async with self.services.transaction() as session:
+            reply = await self._answer(ctx, session, staff, memory, heard, text, chosen_pk)
+        if reply is not None:
+            await ctx.send_activity(reply_activity(reply.card, reply.text))
+
+    async def _answer(
+        self, ctx: TurnContext, session: AsyncSession, staff: StaffMember,
+        memory: dict[str, Any], heard: Understanding, text: str, chosen_pk: int | None,
+    ) -> answers.Reply | None:  # fmt: skip
+        today = self.services.today()
+        rules = self.services.rules
+        intent = heard.intent
+        if intent is Intent.DUE_FOR_ME:
+            return await answers.due_for_me(session, rules, staff, heard.period, today)
+        if intent in (Intent.MY_IRS, Intent.ESCALATE_IR) and not heard.ir_ref:
+            return await answers.my_irs(session, rules, staff, heard.ir_scope, today)
+        if intent in (Intent.IR_STATUS, Intent.MY_IRS, Intent.ESCALATE_IR) and heard.ir_ref:
+            return await answers.ir_status(session, rules, staff, heard.ir_ref, today)
+        if intent is Intent.IR_STATUS:
+            return answers.Reply(text="Which IR? Give its reference, for example IR-2026-0042.")
+
+        # Questions about one child.
+        child = await self._child_for(ctx, session, staff, memory, heard, text, chosen_pk)
+        if child is None:
+            return None
+        memory["last_child"] = {"pk": child.pk, "child_id": child.child_id,
+                                "given_name": child.given_name,
+                                "family_name": child.family_name}  # fmt: skip
+        if intent is Intent.EXPLAIN:
+            return await answers.explain(session, rules, staff, child, today)
+        if intent is Intent.CP_CONFERENCE_DUE:
+            return await answers.cp_conference(session, rules, staff, child, today)
+        return await answers.next_review(session, rules, staff, child, today)
+
+    async def _child_for(
+        self, ctx: TurnContext, session: AsyncSession, staff: StaffMember,
+        memory: dict[str, Any], heard: Understanding, text: str, chosen_pk: int | None,
+    ) -> ChildSummary | None:  # fmt: skip
+        """The one child the message means, or None after saying why (never a guess)."""
+        repo = SqlChildRepository(session)
+        visibility = visibility_for(staff)
+        pk = chosen_pk
+        ref = heard.child
+        if pk is None and ref is None:
+            await ctx.send_activity(ASK_WHICH_CHILD)
+            return None
+        if pk is None and ref is not None and ref.kind is ChildRefKind.PRONOUN:
+            if ref.child is None:
+                await ctx.send_activity("I'm not sure which child you mean: please give a name.")
+                return None
+            pk = ref.child.pk
+        if pk is None and ref is not None:
+            index = await self.caseload.index_for(session, staff)
+            found = resolve_child(ref.text, index)
+            if found.kind is ResolutionKind.AMBIGUOUS:
+                memory["pending"] = {"text": text}
+                choices = [(c.pk, _display(c), c.child_id) for c in found.choices[:6]]
+                await ctx.send_activity(reply_activity(choose_child_card(
+                    "More than one child could be meant. Which one?", choices)))  # fmt: skip
+                return None
+            if found.kind is ResolutionKind.NONE:
+                message = f"I couldn't find a child called \"{ref.text}\" among the children " \
+                    "you can see."  # fmt: skip
+                if found.suggestions:
+                    names = ", ".join(_display(c) for c in found.suggestions)
+                    message += f" The closest names I have are: {names}."
+                await ctx.send_activity(message)
+                return None
+            assert found.child is not None  # MATCH carries its child
+            pk = found.child.pk
+        child = await repo.get(pk, visibility)
+        if child is None:
+            # Not visible (or gone): the same answer either way, and audited.
+            record_audit(session, "child.read", actor_staff_id=staff.id, entity_type="child",
+                         entity_id=pk, outcome="refused")  # fmt: skip
+            await ctx.send_activity("I can't find that child among the children you can see.")
+            return None
+        return child
+
+    async def _chosen_child(
+        self, ctx: TurnContext, staff: StaffMember, memory: dict[str, Any],
+        value: dict[str, Any],
+    ) -> None:  # fmt: skip
+        pending = memory.pop("pending", None)
+        try:
+            pk = int(value.get("child_pk"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            await ctx.send_activity("That choice didn't come through. Please ask again.")
+            return
+        if not pending:
+            await ctx.send_activity("That question has already been answered. Ask me again?")
+            return
+        today = self.services.today()
+        heard = understand(pending["text"], today, None, self.services.rules)
+        await self._act(ctx, staff, memory, heard, pending["text"], chosen_pk=pk)
+
+    def _after_dialog(self, result: Any, memory: dict[str, Any]) -> None:
+        if result is not None and result.status is DialogTurnStatus.Complete:
+            outcome = result.result if isinstance(result.result, dict) else {}
+            if outcome.get("child"):
+                memory["last_child"] = outcome["child"]
+
+    # -- identity and conversation references ------------------------------------------------
+
+    async def _identify_and_remember(
+        self, ctx: TurnContext, *, refuse: bool = True
+    ) -> StaffMember | None:
+        activity = ctx.activity
+        sender = activity.from_property
+        aad = getattr(sender, "aad_object_id", None) if sender else None
+        async with self.services.transaction() as session:
+            staff_repo = SqlStaffRepository(session)
+            staff = await staff_repo.identify(aad, None) if aad else None
+            if staff is None and sender is not None:
+                email = await _email_from_teams(ctx)
+                staff = await staff_repo.identify(None, email) if email else None
+            if staff is None:
+                record_audit(session, "access.refused", actor_external_id=aad or (
+                    sender.id if sender else None), outcome="refused",
+                    detail={"activity": activity.type})  # fmt: skip
+            else:
+                await self._remember(session, ctx, staff)
+        if staff is None:
+            logger.info("Refused an unknown user (activity %s)", activity.type)
+            if refuse:
+                await ctx.send_activity(UNKNOWN_USER)
+        return staff
+
+    async def _remember(self, session: AsyncSession, ctx: TurnContext, staff: StaffMember) -> None:
+        reference = TurnContext.get_conversation_reference(ctx.activity)
+        serialised = reference.serialize()
+        conversation_id = str((serialised.get("conversation") or {}).get("id") or "")
+        key = (staff.id, conversation_id)
+        fingerprint = f"{serialised.get('serviceUrl')}|{ctx.activity.from_property.id}"
+        if self._remembered.get(key) == fingerprint:
+            return
+        teams_user_id = ctx.activity.from_property.id if ctx.activity.channel_id == "msteams" \
+            else None  # fmt: skip
+        await remember_conversation(session, staff.id, serialised, teams_user_id)
+        self._remembered[key] = fingerprint
+        while len(self._remembered) > 10000:
+            self._remembered.popitem(last=False)
+
+    async def _welcome(self, ctx: TurnContext, staff: StaffMember | None) -> None:
+        if staff is None:
+            await ctx.send_activity(UNKNOWN_USER)
+            return
+        first = staff.display_name.split()[0] if staff.display_name else None
+        await ctx.send_activity(reply_activity(welcome_card(first)))
+
+
+async def _email_from_teams(ctx: TurnContext) -> str | None:
+    """The sender's e-mail/UPN from the Teams roster, when the activity has no AAD id."""
+    if ctx.activity.channel_id != "msteams":
+        return None
+    try:
+        member = await TeamsInfo.get_member(ctx, ctx.activity.from_property.id)
+    except Exception:  # the roster may be unavailable; the user is then unknown
+        logger.info("TeamsInfo lookup failed; treating the sender as unknown")
+        return None
+    return getattr(member, "email", None) or getattr(member, "user_principal_name", None)
+
+
+def _candidate(stored: dict[str, Any] | None) -> ChildCandidate | None:
+    if not stored:
+        return None
+    return ChildCandidate(stored["pk"], stored["child_id"], stored.get("given_name"),
+                          stored.get("family_name"))  # fmt: skip
+
+
+def _intent(stored: str | None) -> Intent | None:
+    try:
+        return Intent(stored) if stored else None
+    except ValueError:
+        return None
+
+
+def _display(child: ChildCandidate) -> str:
+    name = " ".join(p for p in (child.given_name, child.family_name) if p)
+    return name or child.child_id
+

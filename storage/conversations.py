@@ -1,0 +1,61 @@
+"""Teams conversation references and Teams user ids, kept for proactive messages (nudges)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ConversationRef, Staff
+
+
+async def remember_conversation(
+    session: AsyncSession,
+    staff_id: int,
+    reference: dict[str, Any],
+    teams_user_id: str | None,
+) -> bool:
+    """Store (or refresh) the reference to reach ``staff_id`` in this conversation.
+
+    ``reference`` is a serialised Bot Framework ConversationReference. Also records the member
+    of staff's Teams user id (29:...), needed to open a 1:1 chat and for card refresh. Returns
+    True when anything was written.
+    """
+    conversation = reference.get("conversation") or {}
+    conversation_id = str(conversation.get("id") or "")
+    if not conversation_id:
+        return False
+    wrote = False
+    if teams_user_id:
+        result = await session.execute(
+            update(Staff)
+            .where(Staff.id == staff_id)
+            .where((Staff.teams_user_id.is_(None)) | (Staff.teams_user_id != teams_user_id))
+            .values(teams_user_id=teams_user_id)
+        )
+        wrote = bool(result.rowcount)  # type: ignore[attr-defined]
+    row = await session.scalar(
+        select(ConversationRef).where(
+            ConversationRef.staff_id == staff_id,
+            ConversationRef.conversation_id == conversation_id,
+        )
+    )
+    serialised = json.dumps(reference, sort_keys=True)
+    fields = {
+        "conversation_type": conversation.get("conversationType"),
+        "service_url": str(reference.get("serviceUrl") or ""),
+        "channel_id": str(reference.get("channelId") or ""),
+        "tenant_id": conversation.get("tenantId"),
+        "reference_json": serialised,
+        "unreachable_since": None,
+    }
+    if row is None:
+        session.add(ConversationRef(staff_id=staff_id, conversation_id=conversation_id, **fields))
+        return True
+    if row.reference_json != serialised or row.unreachable_since is not None:
+        for key, value in fields.items():
+            setattr(row, key, value)
+        return True
+    return wrote
