@@ -11,7 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import calc_command, import_command, migrate_command, recompute_command, seed_demo_command
+from bot import (
+    calc_command,
+    import_command,
+    migrate_command,
+    recompute_command,
+    seed_demo_command,
+    serve_command,
+)
 from domain.errors import DomainError
 
 COMMAND_MODULES = [
@@ -20,6 +27,7 @@ COMMAND_MODULES = [
     seed_demo_command,
     recompute_command,
     import_command,
+    serve_command,
 ]
 
 

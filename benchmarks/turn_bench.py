@@ -1,0 +1,635 @@
+"""Turns over HTTP: latency and throughput of a bot turn, against the framework and the floor.
+
+    .venv/bin/python -m benchmarks.turn_bench [--turns 2000] [--warmup 200]
+        [--concurrency 1,8] [--max-seconds 60] [--scenario NAME ...] [--profile NAME]
+
+Each scenario's server runs in its own process on 127.0.0.1 (so nothing one installs, such as
+our msrest fix, leaks into another, and the bot has a core to itself); this process runs the
+fake Bot Connector (``tests/e2e/fake_connector.py``) and the load: ``concurrency`` Teams users,
+each in its own personal chat, posting Teams-shaped message activities to ``/api/messages``
+with keep-alive, ``turns`` times in all after ``warmup`` untimed turns. A turn's latency is the
+POST's round trip: botbuilder sends the reply to the connector *within* the turn, so it
+includes the reply POST. Every turn must answer 2xx and deliver its replies, or the run fails.
+
+Scenarios in the same run (``SCENARIOS``):
+
+- ``stock echo``: BotBuilder-Samples' ``02.echo-bot`` exactly as shipped: ``CloudAdapter`` +
+  ``ConfigurationBotFrameworkAuthentication``, ``aiohttp_error_middleware``, the sample's
+  ``EchoBot``; no customisation.
+- ``bare aiohttp``: the floor: an aiohttp handler that parses the activity and makes the same
+  reply POST with one kept ``aiohttp.ClientSession``; no botbuilder.
+- ``iro echo``: ``bot.app.create_app`` (our adapter customisations) serving the same ``EchoBot``.
+
+All three are served by the same ``web.AppRunner`` settings (no access log). For each it
+reports p50/p99 latency, turns per second, and the bot process's CPU per turn (all threads,
+and the share outside the event-loop thread: msrest sends on a thread pool).
+
+Adding the real bot's intents: append ``Scenario``s whose ``app`` names a factory (``module:
+function`` returning a ``web.Application``, or an awaitable of one) that builds it over a
+prepared store (pass ``DATABASE_URL`` through ``env``), whose ``messages`` give the text of
+each turn of a conversation, and whose ``timed`` says which turns count (e.g. only the
+"raise an IR" step of a raise/cancel cycle). For example::
+
+    Scenario(
+        "raise-IR step",
+        "benchmarks.real_bot:app",  # builds create_app(settings, wiring.build_bot(...))
+        messages=lambda n: "raise an IR for Amelia" if n % 2 == 0 else "cancel",
+        timed=lambda n: n % 2 == 0,
+        env={"DATABASE_URL": "sqlite+aiosqlite:////tmp/iro-10k.db"},
+    )
+
+The load's users are ``29:1bench-user-NNNN`` with AAD object ids
+``00000000-0000-0000-0000-00000000NNNN`` (NNNN from 0), for a store seeded to match.
+
+``--profile NAME`` runs that scenario's server under cProfile (event-loop thread only) and
+prints where its time went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import importlib
+import inspect
+import itertools
+import json
+import os
+import platform
+import pstats
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from aiohttp import web
+
+from tests.e2e.fake_connector import FakeConnector
+
+TENANT_ID = "00000000-0000-0000-0000-0000000000aa"
+BOT_ID = "28:00000000-0000-0000-0000-0000000000b0"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One server and the conversation its turns come from."""
+
+    name: str
+    # "module:function" returning the web.Application (or an awaitable of one), called in the
+    # server process.
+    app: str
+    # The text of the n-th turn (0, 1, 2, ...) of one conversation.
+    messages: Callable[[int], str] = lambda n: f"hello {n}"
+    # Which turns of a conversation are measured (all, by default); the rest still run.
+    timed: Callable[[int], bool] = lambda n: True
+    replies_per_turn: int = 1
+    # Extra environment for the server process (e.g. DATABASE_URL of a prepared store).
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("stock echo", "benchmarks.turn_bench:stock_echo_app"),
+    Scenario("bare aiohttp", "benchmarks.turn_bench:bare_app"),
+    Scenario("iro echo", "benchmarks.turn_bench:iro_echo_app"),
+]
+# Run with --all: what the msrest fix alone buys the stock sample (clients still rebuilt).
+EXTRA_SCENARIOS: list[Scenario] = [
+    Scenario("stock echo + retry fix", "benchmarks.turn_bench:stock_echo_with_retry_fix_app"),
+]
+
+
+# -- the servers --------------------------------------------------------------------------------
+
+
+def stock_echo_app() -> web.Application:
+    """BotBuilder-Samples python/02.echo-bot (CloudAdapter version), as shipped: only its
+    module-level globals are locals here."""
+    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+    from botbuilder.core.integration import aiohttp_error_middleware
+    from botbuilder.integration.aiohttp import (
+        CloudAdapter,
+        ConfigurationBotFrameworkAuthentication,
+    )
+    from botbuilder.schema import ChannelAccount
+
+    class DefaultConfig:  # the sample's config.py: the Bot Framework's own variable names
+        PORT = 3978
+        APP_ID = os.environ.get("MicrosoftAppId", "")  # noqa: SIM112
+        APP_PASSWORD = os.environ.get("MicrosoftAppPassword", "")  # noqa: SIM112
+        APP_TYPE = os.environ.get("MicrosoftAppType", "MultiTenant")  # noqa: SIM112
+        APP_TENANTID = os.environ.get("MicrosoftAppTenantId", "")  # noqa: SIM112
+
+    class EchoBot(ActivityHandler):
+        async def on_members_added_activity(
+            self, members_added: list[ChannelAccount], turn_context: TurnContext
+        ) -> None:
+            for member in members_added:
+                if member.id != turn_context.activity.recipient.id:
+                    await turn_context.send_activity("Hello and welcome!")
+
+        async def on_message_activity(self, turn_context: TurnContext) -> None:
+            return await turn_context.send_activity(
+                MessageFactory.text(f"Echo: {turn_context.activity.text}")
+            )
+
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(DefaultConfig()))
+
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        print(f"\n [on_turn_error] unhandled error: {error}", file=sys.stderr)
+        await context.send_activity("The bot encountered an error or bug.")
+
+    adapter.on_turn_error = on_error
+    bot = EchoBot()
+
+    async def messages(req: web.Request) -> web.Response:
+        return await adapter.process(req, bot)
+
+    app = web.Application(middlewares=[aiohttp_error_middleware])
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
+def stock_echo_with_retry_fix_app() -> web.Application:
+    """The stock sample with only ``install_msrest_retry_fix`` (no client reuse)."""
+    from bot.adapter import install_msrest_retry_fix
+
+    install_msrest_retry_fix()
+    return stock_echo_app()
+
+
+def bare_app() -> web.Application:
+    """The floor: parse the activity, POST the same reply, answer 201. No botbuilder."""
+    session_key = web.AppKey("session", aiohttp.ClientSession)
+
+    async def messages(request: web.Request) -> web.Response:
+        activity = await request.json()
+        conversation = activity["conversation"]
+        reply = {
+            "type": "message",
+            "serviceUrl": activity["serviceUrl"],
+            "channelId": activity["channelId"],
+            "from": activity["recipient"],
+            "recipient": activity["from"],
+            "conversation": conversation,
+            "replyToId": activity["id"],
+            "locale": activity.get("locale"),
+            "inputHint": "acceptingInput",
+            "text": f"Echo: {activity.get('text')}",
+        }
+        url = (
+            f"{activity['serviceUrl'].rstrip('/')}/v3/conversations/"
+            f"{quote(conversation['id'], safe='')}/activities/{quote(activity['id'], safe='')}"
+        )
+        async with request.app[session_key].post(url, json=reply) as response:
+            response.raise_for_status()
+            await response.read()
+        return web.Response(status=201)
+
+    async def session(app: web.Application) -> Any:
+        app[session_key] = aiohttp.ClientSession()
+        yield
+        await app[session_key].close()
+
+    app = web.Application()
+    app.cleanup_ctx.append(session)
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
+def iro_echo_app() -> web.Application:
+    """Our server (bot.app.create_app, with the adapter customisations) and the sample's bot."""
+    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+
+    from bot.app import create_app
+    from bot.settings import Settings
+
+    class EchoBot(ActivityHandler):
+        async def on_message_activity(self, turn_context: TurnContext) -> None:
+            await turn_context.send_activity(
+                MessageFactory.text(f"Echo: {turn_context.activity.text}")
+            )
+
+    store = Path(tempfile.mkdtemp(prefix="iro-turn-bench-")) / "bench.db"
+    settings = Settings(_env_file=None, app_id="", database_url=f"sqlite+aiosqlite:///{store}")
+    return create_app(settings, EchoBot())
+
+
+def _import(path: str) -> Callable[[], Any]:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+async def _serve(factory: str, port: int, profile_path: str | None) -> None:
+    """The server process: serve until SIGTERM; with a profile path, profile the serving."""
+    app = _import(factory)()
+    if inspect.isawaitable(app):
+        app = await app
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    profiler = cProfile.Profile() if profile_path else None
+    print("READY", flush=True)
+    if profiler is not None:
+        profiler.enable()
+    await stop.wait()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
+    await runner.cleanup()
+
+
+# -- the load -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    scenario: str
+    concurrency: int
+    turns: int
+    seconds: float
+    latencies_ms: list[float]
+    cpu_ms_per_turn: float | None
+    off_loop_cpu_share: float | None
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    @property
+    def p50(self) -> float:
+        return self.percentile(0.50)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(0.99)
+
+    @property
+    def turns_per_second(self) -> float:
+        return self.turns / self.seconds
+
+
+def _activity(service_url: str, user: int, conversation_id: str, text: str) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    return {
+        "type": "message",
+        "id": uuid.uuid4().hex,
+        "timestamp": now,
+        "serviceUrl": service_url,
+        "channelId": "msteams",
+        "from": {
+            "id": f"29:1bench-user-{user:04d}",
+            "aadObjectId": f"00000000-0000-0000-0000-{user:012d}",
+            "name": f"Bench User {user}",
+        },
+        "conversation": {
+            "conversationType": "personal",
+            "tenantId": TENANT_ID,
+            "id": conversation_id,
+        },
+        "recipient": {"id": BOT_ID, "name": "iro-bot"},
+        "locale": "en-GB",
+        "textFormat": "plain",
+        "text": text,
+        "channelData": {"tenant": {"id": TENANT_ID}},
+    }
+
+
+def _cpu_seconds(pid: int, thread: int | None = None) -> float | None:
+    """CPU time (user + system) of a process, or of one of its threads (Linux /proc)."""
+    path = f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat"
+    try:
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _drive(
+    scenario: Scenario,
+    endpoint: str,
+    connector: FakeConnector,
+    *,
+    turns: int,
+    warmup: int,
+    concurrency: int,
+    max_seconds: float,
+    server_pid: int,
+) -> Result:
+    service_url = connector.url + "/"
+    connector.clear()
+    sent = 0
+    latencies: list[float] = []
+    errors: list[str] = []
+    phase = {"measuring": False}
+    budget = itertools.count()
+
+    async def user(
+        number: int, session: aiohttp.ClientSession, quota: int, deadline: float
+    ) -> None:
+        nonlocal sent
+        conversation_id = f"a:1bench-{number}-{uuid.uuid4().hex}"
+        step = 0
+        while next(budget) < quota and time.perf_counter() < deadline:
+            text = scenario.messages(step)
+            body = json.dumps(_activity(service_url, number, conversation_id, text))
+            started = time.perf_counter()
+            async with session.post(
+                endpoint, data=body, headers={"Content-Type": "application/json"}
+            ) as response:
+                await response.read()
+                status = response.status
+            elapsed = (time.perf_counter() - started) * 1000
+            sent += 1
+            if status >= 300:
+                errors.append(f"HTTP {status}")
+            elif phase["measuring"] and scenario.timed(step):
+                latencies.append(elapsed)
+            step += 1
+
+    connector_limit = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    async with aiohttp.ClientSession(connector=connector_limit) as session:
+        # Warm-up: first turns pay for imports, connection set-up and caches.
+        budget = itertools.count()
+        deadline = time.perf_counter() + max_seconds
+        await asyncio.gather(*(user(n, session, warmup, deadline) for n in range(concurrency)))
+        phase["measuring"] = True
+        budget = itertools.count()
+        cpu_before = _cpu_seconds(server_pid)
+        loop_before = _cpu_seconds(server_pid, server_pid)
+        started = time.perf_counter()
+        deadline = started + max_seconds
+        await asyncio.gather(*(user(n, session, turns, deadline) for n in range(concurrency)))
+        seconds = time.perf_counter() - started
+        cpu_after = _cpu_seconds(server_pid)
+        loop_after = _cpu_seconds(server_pid, server_pid)
+
+    measured_turns = len(latencies)
+    if errors:
+        raise RuntimeError(f"{scenario.name}: {len(errors)} failed turns, e.g. {errors[:3]}")
+    await connector.wait_for_activities(sent * scenario.replies_per_turn, timeout=10)
+    cpu_per_turn = off_loop = None
+    if None not in (cpu_before, cpu_after, loop_before, loop_after) and measured_turns:
+        total = cpu_after - cpu_before  # type: ignore[operator]
+        on_loop = loop_after - loop_before  # type: ignore[operator]
+        cpu_per_turn = 1000 * total / measured_turns
+        off_loop = (total - on_loop) / total if total else 0.0
+    return Result(scenario.name, concurrency, measured_turns, seconds, latencies, cpu_per_turn,
+                  off_loop)  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def _server(scenario: Scenario, profile_path: str | None) -> Any:
+    port = _free_port()
+    command = [sys.executable, "-m", "benchmarks.turn_bench", "--serve", scenario.app,
+               "--port", str(port)]  # fmt: skip
+    if profile_path:
+        command += ["--profile-to", profile_path]
+    environment = {**os.environ, **scenario.env}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1]), environment.get("PYTHONPATH", "")]
+    )
+    process = await asyncio.create_subprocess_exec(
+        *command, env=environment, stdout=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+        if line.strip() != b"READY":
+            raise RuntimeError(f"{scenario.name}: the server did not start ({line!r})")
+        yield f"http://127.0.0.1:{port}/api/messages", process.pid
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout=30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def run(args: argparse.Namespace) -> list[Result]:
+    available = SCENARIOS + EXTRA_SCENARIOS
+    if args.scenario:
+        chosen = [s for s in available if s.name in args.scenario]
+    else:
+        chosen = available if args.all else SCENARIOS
+    if not chosen:
+        raise SystemExit(f"no scenario among {[s.name for s in available]} matches")
+    results: list[Result] = []
+    async with FakeConnector() as connector:
+        for concurrency in args.concurrency:
+            for scenario in chosen:
+                profile = None
+                if args.profile == scenario.name:
+                    profile = str(Path(tempfile.gettempdir()) / f"turn-bench-{os.getpid()}.prof")
+                async with _server(scenario, profile) as (endpoint, pid):
+                    result = await _drive(
+                        scenario,
+                        endpoint,
+                        connector,
+                        turns=args.turns,
+                        warmup=args.warmup,
+                        concurrency=concurrency,
+                        max_seconds=args.max_seconds,
+                        server_pid=pid,
+                    )
+                results.append(result)
+                _print_row(result)
+                if profile:
+                    _print_profile(profile, result.turns + args.warmup)
+    return results
+
+
+def _print_row(r: Result) -> None:
+    cpu = f"{r.cpu_ms_per_turn:.2f}" if r.cpu_ms_per_turn is not None else "n/a"
+    share = f"{100 * r.off_loop_cpu_share:.0f}%" if r.off_loop_cpu_share is not None else "n/a"
+    print(
+        f"| {r.scenario} | {r.concurrency} | {r.turns} | {r.p50:.2f} | {r.p99:.2f} | "
+        f"{r.turns_per_second:,.0f} | {cpu} | {share} |",
+        flush=True,
+    )
+
+
+def _print_profile(path: str, turns: int) -> None:
+    stats = pstats.Stats(path)
+    print(f"\ncProfile of the event-loop thread over {turns} turns (incl. warm-up):")
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+    Path(path).unlink(missing_ok=True)
+
+
+# -- where a stock turn's time goes --------------------------------------------------------------
+
+
+def _per_call_ms(fn: Callable[[], object], n: int) -> float:
+    """Best of 5 runs of ``n`` calls, in milliseconds per call (CPU of this thread)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.thread_time()
+        for _ in range(n):
+            fn()
+        best = min(best, time.thread_time() - started)
+    return 1000 * best / n
+
+
+async def breakdown() -> list[tuple[str, float]]:
+    """Time, one by one and in this process, the pieces of work a stock echo turn does.
+
+    Stock pieces are timed before ``install_msrest_retry_fix`` changes msrest. CPU time of the
+    calling thread, best of 5, so other load on the machine distorts it least.
+    """
+    import requests
+    from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+    from botbuilder.schema import Activity
+    from botframework.connector.aio import ConnectorClient
+    from botframework.connector.auth import ClaimsIdentity, MicrosoftAppCredentials
+    from msrest.universal_http import requests as msrest_requests
+
+    from bot.adapter import BotFrameworkConfig, install_msrest_retry_fix
+    from bot.settings import Settings
+
+    rows: list[tuple[str, float]] = []
+    settings = Settings(_env_file=None, app_id="")
+    auth = ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings))
+    anonymous = ClaimsIdentity({}, True)
+    service_url = "http://127.0.0.1:9/"
+    stock_policy = msrest_requests.ClientRetryPolicy
+
+    rows.append(("msrest ClientRetryPolicy() (stock)", _per_call_ms(stock_policy, 50)))
+    rows.append((
+        "new ConnectorClient (stock, once a turn)",
+        _per_call_ms(lambda: ConnectorClient(MicrosoftAppCredentials.empty(), service_url), 50),
+    ))  # fmt: skip
+
+    loop = asyncio.get_running_loop()
+
+    def user_token_client() -> None:
+        coroutine = auth.create_user_token_client(anonymous)
+        with contextlib.suppress(StopIteration):
+            coroutine.send(None)  # completes without suspending: no I/O inside
+
+    rows.append(("new user-token client (stock, once a turn)", _per_call_ms(user_token_client, 50)))
+    install_msrest_retry_fix()
+    rows.append((
+        "msrest ClientRetryPolicy() (set-based)",
+        _per_call_ms(msrest_requests.ClientRetryPolicy, 200),
+    ))  # fmt: skip
+    rows.append((
+        "new ConnectorClient (set-based retry policy)",
+        _per_call_ms(lambda: ConnectorClient(MicrosoftAppCredentials.empty(), service_url), 200),
+    ))  # fmt: skip
+
+    inbound = _activity(service_url, 1, "a:1bench", "hello")
+    client = ConnectorClient(MicrosoftAppCredentials.empty(), service_url)
+    activity = Activity().deserialize(inbound)
+    reply = Activity(type="message", text="Echo: hello", reply_to_id=activity.id,
+                     conversation=activity.conversation, recipient=activity.from_property,
+                     from_property=activity.recipient, service_url=service_url)  # fmt: skip
+    rows.append((
+        "Activity().deserialize(inbound)",
+        _per_call_ms(lambda: Activity().deserialize(inbound), 500),
+    ))  # fmt: skip
+    rows.append((
+        "msrest body(reply) serialisation",
+        _per_call_ms(lambda: client._serialize.body(reply, "Activity"), 500),
+    ))  # fmt: skip
+
+    async with FakeConnector() as connector:
+        url = f"{connector.url}/v3/conversations/a%3A1bench/activities/1"
+        body = json.dumps(client._serialize.body(reply, "Activity"))
+
+        def post(session: requests.Session) -> None:
+            session.post(url, data=body, headers={"Content-Type": "application/json"}).close()
+
+        def kept_session() -> float:
+            session = requests.Session()
+            post(session)
+            return _per_call_ms(lambda: post(session), 200)
+
+        def new_session_each_time() -> float:
+            def once() -> None:
+                with requests.Session() as session:
+                    post(session)
+
+            return _per_call_ms(once, 200)
+
+        rows.append(("requests POST of the reply, kept session (thread)",
+                     await loop.run_in_executor(None, kept_session)))  # fmt: skip
+        rows.append(("requests POST of the reply, new session (thread)",
+                     await loop.run_in_executor(None, new_session_each_time)))  # fmt: skip
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--turns", type=int, default=2000, help="measured turns per scenario")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed turns first")
+    parser.add_argument(
+        "--concurrency",
+        default="1,8",
+        help="comma-separated user counts, each a separate run (default 1,8)",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="time bound per scenario and phase (default 60)",
+    )
+    parser.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
+    parser.add_argument("--all", action="store_true", help="also the extra (ablation) scenarios")
+    parser.add_argument("--profile", metavar="NAME", help="cProfile this scenario's server")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="only time, piece by piece, the work in a stock turn",
+    )
+    parser.add_argument("--serve", metavar="FACTORY", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-to", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)  # fmt: skip
+
+    if args.serve:
+        asyncio.run(_serve(args.serve, args.port, args.profile_to))
+        return 0
+    if args.breakdown:
+        print("| piece of a stock turn | CPU ms per call |\n|---|---:|")
+        for name, ms in asyncio.run(breakdown()):
+            print(f"| {name} | {ms:.3f} |")
+        return 0
+    args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    if args.turns < 1 or args.turns > 100_000 or any(c < 1 or c > 256 for c in args.concurrency):
+        parser.error("--turns must be 1..100000 and each concurrency 1..256")
+    print(
+        f"# {datetime.now(UTC):%Y-%m-%d}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, {args.turns} turns after {args.warmup} warm-up, loopback\n"
+    )
+    print("| scenario | users | turns | p50 ms | p99 ms | turns/s | bot CPU ms/turn | "
+          "CPU off the loop |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    asyncio.run(run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
