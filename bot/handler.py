@@ -242,9 +242,8 @@ class IroBot(TeamsActivityHandler):
         child = await self._child_for(ctx, session, staff, memory, heard, text, chosen_pk)
         if child is None:
             return None
-        memory["last_child"] = {"pk": child.pk, "child_id": child.child_id,
-                                "given_name": child.given_name,
-                                "family_name": child.family_name}  # fmt: skip
+        # Ids only: bot state is stored (and may be logged by a driver), names are not kept.
+        memory["last_child"] = {"pk": child.pk, "child_id": child.child_id}
         if intent is Intent.EXPLAIN:
             return await answers.explain(session, rules, staff, child, today)
         if intent is Intent.CP_CONFERENCE_DUE:
@@ -283,6 +282,8 @@ class IroBot(TeamsActivityHandler):
                 if found.suggestions:
                     names = ", ".join(_display(c) for c in found.suggestions)
                     message += f" The closest names I have are: {names}."
+                else:
+                    message += " If you meant something else, type \"help\" to see what I do."
                 await ctx.send_activity(message)
                 return None
             assert found.child is not None  # MATCH carries its child
@@ -383,8 +384,7 @@ async def _email_from_teams(ctx: TurnContext) -> str | None:
 def _candidate(stored: dict[str, Any] | None) -> ChildCandidate | None:
     if not stored:
         return None
-    return ChildCandidate(stored["pk"], stored["child_id"], stored.get("given_name"),
-                          stored.get("family_name"))  # fmt: skip
+    return ChildCandidate(stored["pk"], stored["child_id"], None, None)
 
 
 def _intent(stored: str | None) -> Intent | None:

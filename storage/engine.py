@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -14,8 +15,19 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+#: Drivers that log statement parameters at DEBUG: parameters hold children's names and free
+#: text, which must never reach application logs, whatever LOG_LEVEL says.
+PARAMETER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+
+
+def keep_parameters_out_of_logs() -> None:
+    for name in PARAMETER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def create_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
+    keep_parameters_out_of_logs()
     if is_sqlite(url):
         # Several connections share one file: wait for a lock rather than failing at once.
         kwargs.setdefault("connect_args", {"timeout": 30})
