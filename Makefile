@@ -13,6 +13,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	@# The Agents Playground (a local Teams simulator) is optional: it needs Node.js.
+	@if command -v npm >/dev/null 2>&1 && [ ! -x node_modules/.bin/agentsplayground ]; then \
+		npm ci --no-audit --no-fund || echo "(Agents Playground not installed; the bot runs without it)"; \
+	fi
+	$(BIN)/iro-bot migrate
+	$(BIN)/iro-bot seed-demo --if-empty
 	$(BIN)/iro-bot run
 
 test: $(STAMP)

@@ -52,16 +52,21 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    return run_serve_until_stopped(args.host, args.port)
+
+
+def run_serve_until_stopped(host: str, port: int) -> int:
+    """Check the settings, serve until SIGINT/SIGTERM; the exit status."""
     settings = Settings()
     try:
         configure_logging(settings.log_level)
-        check_startup(settings, args.host)
+        check_startup(settings, host)
         migrate.validate_url(settings.database_url)
     except (StartupRefusedError, ValueError) as exc:
         print(f"iro-bot serve: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(serve(settings, args.host, args.port))
+        return asyncio.run(serve(settings, host, port))
     except migrate.SchemaMismatchError as exc:
         print(f"iro-bot serve: {exc}", file=sys.stderr)
         return 1
