@@ -71,6 +71,8 @@ DIALOG_FOR = {
 }
 #: Intents answered about one child.
 CHILD_ANSWERS = {Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.CP_CONFERENCE_DUE}
+#: turn_state key set only by in-process adapters (the terminal), never from a request.
+TRUSTED_EMAIL = "iro.trusted_email"
 ASK_WHICH_CHILD = "Which child do you mean? You can type their name or child ID."
 
 DialogSetFactory = Callable[[Any, BotServices, CaseloadCache], DialogSet]
@@ -332,7 +334,9 @@ class IroBot(TeamsActivityHandler):
             staff_repo = SqlStaffRepository(session)
             staff = await staff_repo.identify(aad, None) if aad else None
             if staff is None and sender is not None:
-                email = await _email_from_teams(ctx)
+                # A local terminal (`iro-bot chat`) vouches for its user in turn state, which
+                # no HTTP request can set; Teams users are looked up in the roster.
+                email = ctx.turn_state.get(TRUSTED_EMAIL) or await _email_from_teams(ctx)
                 staff = await staff_repo.identify(None, email) if email else None
             if staff is None:
                 record_audit(session, "access.refused", actor_external_id=aad or (
