@@ -14,7 +14,9 @@ every size alike):
   name only, first letters of a given name), as a QA manager who sees every child;
 - ``name (IRO)``: the same, as an IRO who sees only their own caseload;
 - ``due 15wd (IRO)``: ``due_between`` for one IRO from today to 15 working days ahead (the
-  window from the domain's working-day calendar).
+  window from the domain's working-day calendar);
+- ``floor: get by id``: ``get`` by primary key, the cost every call pays (session, connection,
+  one round trip, building the summary), to compare the others against.
 
 It prints p50/p95/p99 latency and ops/s per size and back end, and the ratio 100k vs 1k (largest
 vs smallest size). ``--explain`` prints each query's plan at each size. The PostgreSQL URL
@@ -34,7 +36,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -394,6 +396,11 @@ class Timing:
     label: str
     latencies: list[float]  # seconds
     wall: float
+    rows: list[int] = field(default_factory=list)  # children returned by each call
+
+    @property
+    def mean_rows(self) -> float:
+        return sum(self.rows) / len(self.rows) if self.rows else 0.0
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -553,7 +560,7 @@ def typed_query(given: str, family: str, rng: random.Random) -> str:
 # -- timing -------------------------------------------------------------------------------------
 
 Call = Callable[[], Awaitable[object]]
-QUERIES = ("name (all)", "name (IRO)", f"due {WINDOW_WORKING_DAYS}wd (IRO)")
+QUERIES = ("floor: get by id", "name (all)", "name (IRO)", f"due {WINDOW_WORKING_DAYS}wd (IRO)")
 
 
 @dataclass
@@ -582,6 +589,15 @@ def plan_calls(
 
         return call
 
+    def by_id(pk: int) -> Call:
+        # The floor: a session, one primary-key read and its summary, as every call pays.
+        async def call() -> object:
+            async with sessions() as session:
+                found = await SqlChildRepository(session).get(pk, everyone)
+                return [found] if found else []
+
+        return call
+
     def due(iro: StaffMember) -> Call:
         async def call() -> object:
             async with sessions() as session:
@@ -602,7 +618,8 @@ def plan_calls(
         own = population.names[first : first + CHILDREN_PER_IRO]
         name_iro.append(by_name(typed_query(*rng.choice(own), rng), visibility_for(iro)))
     due_iro = [due(rng.choice(population.iros)) for _ in range(total)]
-    return dict(zip(QUERIES, (name_all, name_iro, due_iro), strict=True))
+    floor = [by_id(rng.randint(1, len(population.names))) for _ in range(total)]
+    return dict(zip(QUERIES, (floor, name_all, name_iro, due_iro), strict=True))
 
 
 async def time_interleaved(stores: list[Store], ops: int, warmup: int, rounds: int) -> None:
@@ -624,8 +641,9 @@ async def time_interleaved(stores: list[Store], ops: int, warmup: int, rounds: i
                 began = time.perf_counter()
                 for call in chunk:
                     started = time.perf_counter()
-                    await call()
+                    found = await call()
                     timing.latencies.append(time.perf_counter() - started)
+                    timing.rows.append(len(found) if isinstance(found, list) else 0)
                 timing.wall += time.perf_counter() - began
 
 
@@ -701,13 +719,14 @@ async def build_store(
 def print_results(stores: list[Store], sizes: list[int]) -> None:
     """Every figure as a Markdown table, and the largest-vs-smallest ratio per query."""
     print()
-    print("| back end | children | query | p50 ms | p95 ms | p99 ms | ops/s |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print("| back end | children | query | p50 ms | p95 ms | p99 ms | ops/s | rows/call |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
     for store in stores:
         for t in store.timings.values():
             print(
                 f"| {store.backend} | {store.size:,} | {t.label} | {t.pct(0.5):.2f} | "
-                f"{t.pct(0.95):.2f} | {t.pct(0.99):.2f} | {t.ops_per_second:.0f} |"
+                f"{t.pct(0.95):.2f} | {t.pct(0.99):.2f} | {t.ops_per_second:.0f} | "
+                f"{t.mean_rows:.1f} |"
             )
     if len(sizes) < 2:
         return
@@ -757,7 +776,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     print(
                         f"    {store.size:>7,} {t.label:<16} p50 {t.pct(0.50):6.2f} ms  "
                         f"p95 {t.pct(0.95):6.2f} ms  p99 {t.pct(0.99):6.2f} ms  "
-                        f"{t.ops_per_second:7.0f} ops/s"
+                        f"{t.ops_per_second:7.0f} ops/s  {t.mean_rows:5.1f} rows/call"
                     )
             all_stores.extend(stores)
     print_results(all_stores, sizes)
