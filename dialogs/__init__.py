@@ -1,0 +1,61 @@
+"""Conversation flows: what to ask, how to check each answer, what to confirm.
+
+    build_dialog_set(dialog_state_accessor, services, caseload) -> DialogSet
+
+holds four ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id, options)``:
+
+=================  ==========================================================================
+``raise_ir``       child → reasons (multi-select) → description → stage → owner → confirm
+``record_review``  child → date held → full / part 1 / part 2 → late reason if late → confirm
+``book_review``    child → date → confirm (shows when SW reports are due, CIC-REPORTS)
+``bring_forward``  child → date → reason → confirm (shows the new due date, CIC-BF)
+=================  ==========================================================================
+
+Options (plain JSON): ``{"staff": dataclasses.asdict(StaffMember), "child_pk": int | None,
+"child_text": str | None, "date": ISO str | None, "part": "full" | "part1" | "part2" | None,
+"reason": str | None, "stage": stage key | None, "reasons": [labels]}``. A value given skips its
+question (after the same checks a typed answer gets).
+
+Result when a dialog completes: ``{"child_pk": int | None, "child": {"pk", "child_id",
+"given_name", "family_name"} | None, "saved": bool, ...}`` plus ``"reference"`` (raise_ir),
+``"next_review_due"`` (record_review, bring_forward) or ``"reports_due"`` (book_review), ISO
+dates. The dialog has already sent its confirmation (or said why nothing was saved).
+
+Card buttons send ``activity.value`` with ``"iro_dialog": <nonce>`` and empty text: the handler
+passes every message to ``continue_dialog`` while a dialog is active (except "cancel").
+"""
+
+from __future__ import annotations
+
+from botbuilder.core import StatePropertyAccessor
+from botbuilder.dialogs import DialogSet
+
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from dialogs.book_review import BOOK_REVIEW, BookReviewDialog
+from dialogs.bring_forward import BRING_FORWARD, BringForwardDialog
+from dialogs.raise_ir import RAISE_IR, RaiseIrDialog
+from dialogs.record_review import RECORD_REVIEW, RecordReviewDialog
+
+DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD)
+
+
+def build_dialog_set(
+    dialog_state_accessor: StatePropertyAccessor, services: BotServices, caseload: CaseloadCache
+) -> DialogSet:
+    dialogs = DialogSet(dialog_state_accessor)
+    dialogs.add(RaiseIrDialog(services, caseload))
+    dialogs.add(RecordReviewDialog(services, caseload))
+    dialogs.add(BookReviewDialog(services, caseload))
+    dialogs.add(BringForwardDialog(services, caseload))
+    return dialogs
+
+
+__all__ = [
+    "BOOK_REVIEW",
+    "BRING_FORWARD",
+    "DIALOG_IDS",
+    "RAISE_IR",
+    "RECORD_REVIEW",
+    "build_dialog_set",
+]

@@ -143,11 +143,7 @@ async def book_review(
 ) -> Deadline:  # fmt: skip
     """Book a review date; returns when the social worker's reports are due (CIC-REPORTS)."""
     child = await child_for_change(session, child_pk, visibility_for(actor))
-    if booked_for < today:
-        raise DomainError(
-            f"{short_date(booked_for)} has passed. To record a review that was held, say "
-            "\"record a review\"."
-        )
+    check_booking_date(booked_for, today)
     existing = await session.scalar(
         select(ReviewBooking).where(
             ReviewBooking.child_pk == child.id,
@@ -172,14 +168,7 @@ async def bring_forward(
     child = await child_for_change(session, child_pk, visibility_for(actor))
     if not reason.strip():
         raise DomainError("Please give the reason the review is brought forward.")
-    if review_by < today:
-        raise DomainError(f"{short_date(review_by)} has passed: choose today or a later date.")
-    schedule = await current_schedule(session, child, rules)
-    if review_by >= schedule.next_due.due:
-        raise DomainError(
-            f"The review is already due by {short_date(schedule.next_due.due)}, which is not "
-            f"later than {short_date(review_by)}: nothing to bring forward."
-        )
+    await _check_bring_forward(session, rules, child, review_by, today)
     session.add(BroughtForwardDirection(
         child_pk=child.id, review_by=review_by, directed_on=today, reason=reason.strip(),
         directed_by_id=actor.id,
@@ -190,6 +179,71 @@ async def bring_forward(
         entity_id=child.id, detail={"review_by": review_by.isoformat()},
     )  # fmt: skip
     return (await current_schedule(session, child, rules)).next_due
+
+
+def check_booking_date(booked_for: date, today: date) -> None:
+    """A review can be booked for today or later (book_review's own check, usable first)."""
+    if booked_for < today:
+        raise DomainError(
+            f"{short_date(booked_for)} has passed. To record a review that was held, say "
+            "\"record a review\"."
+        )
+
+
+async def _check_bring_forward(
+    session: AsyncSession, rules: RuleSet, child: Child, review_by: date, today: date
+) -> Deadline:
+    """The checks on a brought-forward date; returns the due date it would replace."""
+    if review_by < today:
+        raise DomainError(f"{short_date(review_by)} has passed: choose today or a later date.")
+    schedule = await current_schedule(session, child, rules)
+    if review_by >= schedule.next_due.due:
+        raise DomainError(
+            f"The review is already due by {short_date(schedule.next_due.due)}, which is not "
+            f"later than {short_date(review_by)}: nothing to bring forward."
+        )
+    return schedule.next_due
+
+
+# -- read-only previews, for a conversation that asks before it writes -----------------------
+#
+# A dialog checks each answer as it is given (so it can ask again at once) and shows what will
+# happen before the user confirms; the write itself repeats every check. These only read (and
+# audit the read), so a conversation cancelled half way leaves no record changed.
+
+
+def _audit_read(session: AsyncSession, actor: StaffMember, child_pk: int, what: str) -> None:
+    record_audit(session, "child.read", actor_staff_id=actor.id, entity_type="child",
+                 entity_id=child_pk, detail={"what": what})  # fmt: skip
+
+
+async def next_review_for(
+    session: AsyncSession, rules: RuleSet, actor: StaffMember, child_pk: int
+) -> Deadline:
+    """The child's next review due date, as the schedule stands now."""
+    child = await child_for_change(session, child_pk, visibility_for(actor))
+    _audit_read(session, actor, child.id, "next_review")
+    return (await current_schedule(session, child, rules)).next_due
+
+
+async def preview_review(
+    session: AsyncSession, rules: RuleSet, actor: StaffMember, child_pk: int, held_on: date,
+    part: ReviewPart, today: date,
+) -> ReviewCheck:  # fmt: skip
+    """What recording this review would mean (late or not), with record_review's checks."""
+    child = await child_for_change(session, child_pk, visibility_for(actor))
+    _audit_read(session, actor, child.id, "review_check")
+    return await check_review(session, rules, child, held_on, part, today)
+
+
+async def preview_bring_forward(
+    session: AsyncSession, rules: RuleSet, actor: StaffMember, child_pk: int, review_by: date,
+    today: date,
+) -> Deadline:  # fmt: skip
+    """bring_forward's checks on the date; returns the due date it would replace."""
+    child = await child_for_change(session, child_pk, visibility_for(actor))
+    _audit_read(session, actor, child.id, "bring_forward_check")
+    return await _check_bring_forward(session, rules, child, review_by, today)
 
 
 # -- Issues Resolution -----------------------------------------------------------------------
@@ -213,6 +267,23 @@ async def stage_owner_for(
 ) -> StaffMember | None:
     managers = await management_chain(session, child.social_worker_id)
     return stage_owner(rules.stage(stage_key), managers)
+
+
+@dataclass(frozen=True)
+class OwnerPreview:
+    """Who would answer an IR about this child at a stage, before it is raised."""
+
+    owner: StaffMember | None  # None: nobody holding the stage's role is recorded
+    has_social_worker: bool  # without one there is no line of managers to look up
+
+
+async def preview_stage_owner(
+    session: AsyncSession, rules: RuleSet, actor: StaffMember, child_pk: int, stage_key: str
+) -> OwnerPreview:
+    child = await child_for_change(session, child_pk, visibility_for(actor))
+    _audit_read(session, actor, child.id, "ir_stage_owner")
+    owner = await stage_owner_for(session, rules, child, rules.stage(stage_key).key)
+    return OwnerPreview(owner=owner, has_social_worker=child.social_worker_id is not None)
 
 
 @dataclass(frozen=True)

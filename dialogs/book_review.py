@@ -1,0 +1,114 @@
+"""Book a review: child → date (today or later) → confirm. Only the last step writes
+(``storage.actions.book_review``); the result shows when the social worker's reports are due
+(CIC-REPORTS)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.dialogs import DialogTurnResult
+from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
+
+from bot.cards.reviews import book_confirm_card, booking_question, review_booked_card
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from dialogs.common import YES, IroDialog, iso_day, read_day
+from dialogs.prompts import (
+    Accepted,
+    Ask,
+    Outcome,
+    Rejected,
+    Reply,
+    card_message,
+    send,
+    text_message,
+)
+from domain.deadlines import Deadline
+from domain.errors import DomainError
+from storage.actions import ChildNotVisible, book_review, check_booking_date, next_review_for
+
+BOOK_REVIEW = "book_review"
+_ASK_DATE = "book_review.date"
+
+
+def _booking_outcome(day: date, today: date) -> Outcome:
+    try:
+        check_booking_date(day, today)
+    except DomainError as exc:
+        return Rejected(str(exc))
+    return Accepted(day.isoformat())
+
+
+class BookReviewDialog(IroDialog):
+    child_question = "Which child's review are you booking? Type their name or child ID."
+
+    def __init__(self, services: BotServices, caseload: CaseloadCache) -> None:
+        super().__init__(BOOK_REVIEW, services, caseload,
+                         [self.date_step, self.confirm_step, self.save_step])  # fmt: skip
+        self.add_dialog(Ask(_ASK_DATE, self.parse_date))
+
+    async def _due(self, step: WaterfallStepContext) -> Deadline | None:
+        """The review's due date, to show beside the booking; None when no review is due."""
+        staff, pk = self.staff(step), self.child_pk(step)
+        try:
+            return await self.read(
+                lambda session: next_review_for(session, self.services.rules, staff, pk)
+            )
+        except ChildNotVisible:
+            raise
+        except DomainError:
+            return None  # no current period of care: a booking is still allowed
+
+    # -- steps -------------------------------------------------------------------------------------
+
+    async def date_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        self.take_child(step)
+        try:
+            due = await self._due(step)
+        except ChildNotVisible as exc:
+            return await self.not_saved(step, str(exc))
+        given = iso_day(step.values.get("date"))
+        if given is not None:
+            checked = _booking_outcome(given, self.today())
+            if isinstance(checked, Accepted):
+                return await step.next(checked.value)
+            await send(step.context, checked.message)
+        return await step.begin_dialog(_ASK_DATE, {
+            "prompt": text_message(booking_question(self.child_name(step), due)), "data": {},
+        })  # fmt: skip
+
+    async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        step.values["date"] = step.result
+        try:
+            due = await self._due(step)
+        except ChildNotVisible as exc:
+            return await self.not_saved(step, str(exc))
+        summary = book_confirm_card(self.child_name(step), step.values["child"]["child_id"],
+                                    date.fromisoformat(step.result), due)  # fmt: skip
+        return await self.confirm(step, summary)
+
+    async def save_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        if step.result != YES:
+            return await self.not_saved(step)
+        staff, pk, today = self.staff(step), self.child_pk(step), self.today()
+        booked_for = date.fromisoformat(step.values["date"])
+        reports = await self.save(step, lambda session: book_review(
+            session, self.services.rules, staff, pk, booked_for, today))  # fmt: skip
+        if reports is None:
+            return await self.unsaved(step)
+        await send(
+            step.context,
+            card_message(review_booked_card(self.child_name(step), booked_for, reports, today)),
+        )
+        return await self.finish(step, saved=True, reports_due=reports.due.isoformat())
+
+    # -- answers -----------------------------------------------------------------------------------
+
+    async def parse_date(self, context: TurnContext, reply: Reply,
+                         data: dict[str, Any]) -> Outcome:  # fmt: skip
+        day = read_day(reply, self.today(), future=True)
+        if isinstance(day, Rejected):
+            return day
+        return _booking_outcome(day, self.today())

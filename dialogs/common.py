@@ -1,0 +1,250 @@
+"""What the four dialogs share: the child step, reading dates and yes/no, confirming, finishing.
+
+Each dialog is a ``ComponentDialog`` over one ``WaterfallDialog``. Its waterfall ``values`` start
+as a copy of the options the handler passed (all plain JSON) and gain one answer per step, so:
+
+- a value the handler already understood ("record Jamie's review held yesterday") skips its
+  question, and a step that must be asked again restarts the waterfall with ``replace_dialog``
+  and the values so far: every step before it skips itself;
+- everything in the dialog state is JSON (dates as ISO strings), so a dialog read back from the
+  database after a restart carries on at the same question;
+- nothing is written before the user confirms: the steps before the last only read (through the
+  read-only previews in ``storage.actions``), so "cancel" at any point leaves the record as it
+  was.
+
+The result of every dialog (``DialogTurnResult.result`` when it completes) is a dict:
+``{"child_pk": int | None, "child": {...} | None, "saved": bool, ...}``; ``child`` has the shape
+the handler keeps as the last child discussed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from botbuilder.core import TurnContext
+from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog
+from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cards.asking import (
+    NOTHING_SAVED,
+    SAVE_FAILED,
+    YES_OR_NO,
+    date_not_read,
+    date_not_real,
+)
+from bot.cards.elements import Card
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from bot.understanding import Direction, read_date
+from dialogs.child import CHOOSE_CHILD, ChooseChildDialog, display_name, staff_from
+from dialogs.prompts import Accepted, Ask, Outcome, Rejected, Reply, card_message, send
+from domain.errors import DomainError
+from domain.ports import StaffMember
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CONFIRM = "confirm"
+_RETRY = "_retry_save"
+YES, NO = "yes", "no"
+
+_YES_FIRST = frozenset({"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "confirm",
+                        "confirmed", "correct", "save", "record", "book", "raise", "go",
+                        "right", "fine", "bring"})  # fmt: skip
+#: Any of these anywhere means no: saving on a muddled answer is worse than asking again.
+_NEGATIVE = frozenset({"no", "n", "nope", "nah", "not", "don't", "dont", "stop", "cancel",
+                       "abandon", "discard", "never"})  # fmt: skip
+_WORD = re.compile(r"[a-z']+")
+
+
+def yes_or_no(text: str) -> str | None:
+    """ "yes", "no" or None from a typed reply ("yes please", "no thanks", "ok, save it")."""
+    words = _WORD.findall(text.lower().replace("’", "'"))
+    if not words:
+        return None
+    if any(w in _NEGATIVE for w in words):
+        return NO
+    if words[0] in _YES_FIRST or (words[0] == "please" and len(words) > 1
+                                  and words[1] in _YES_FIRST):  # fmt: skip
+        return YES
+    return None
+
+
+def read_day(reply: Reply, today: date, *, future: bool) -> date | Rejected:
+    """A date from a typed reply (UK order, words like "last Tuesday"), or why not."""
+    typed = reply.text or str(reply.value.get("date") or "")
+    if not typed:
+        return Rejected(date_not_read(future))
+    reading = read_date(typed, today, Direction.FUTURE if future else Direction.PAST)
+    if reading.error:
+        return Rejected(date_not_real(reading.error, future))
+    if reading.date is None:
+        return Rejected(date_not_read(future))
+    return reading.date
+
+
+def iso_day(value: object) -> date | None:
+    """A date kept in dialog state (ISO text), or None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class IroDialog(ComponentDialog):
+    """A dialog about one child: the child step first, then the subclass's steps.
+
+    Subclasses pass their steps (bound ``*_step`` methods) and set ``child_question``.
+    """
+
+    child_question = "Which child is this about? Type their name or child ID."
+
+    def __init__(self, dialog_id: str, services: BotServices, caseload: CaseloadCache,
+                 steps: Sequence[Callable[[WaterfallStepContext],
+                                          Awaitable[DialogTurnResult]]]) -> None:  # fmt: skip
+        super().__init__(dialog_id)
+        self.services = services
+        self.caseload = caseload
+        self.steps_id = f"{dialog_id}.steps"
+        self.add_dialog(WaterfallDialog(self.steps_id, [self.child_step, *steps]))
+        self.add_dialog(ChooseChildDialog(services, caseload))
+        self.add_dialog(Ask(CONFIRM, self.parse_confirm))
+        self.initial_dialog_id = self.steps_id
+
+    # -- the first step, shared --------------------------------------------------------------------
+
+    async def child_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        options: dict[str, Any] = step.options or {}
+        step.values.update(options)
+        if step.values.get("child"):
+            return await step.next(step.values["child"])
+        return await step.begin_dialog(CHOOSE_CHILD, {
+            "staff": options["staff"],
+            "child_pk": options.get("child_pk"),
+            "child_text": options.get("child_text"),
+            "question": self.child_question,
+        })  # fmt: skip
+
+    @staticmethod
+    def take_child(step: WaterfallStepContext) -> dict[str, Any]:
+        """Call first in the step after ``child_step``: keeps the chosen child."""
+        if isinstance(step.result, dict) and "pk" in step.result:
+            step.values["child"] = step.result
+        return step.values["child"]
+
+    # -- helpers for the subclasses ----------------------------------------------------------------
+
+    @staticmethod
+    def staff(step: WaterfallStepContext) -> StaffMember:
+        return staff_from(step.values["staff"])
+
+    @staticmethod
+    def child_pk(step: WaterfallStepContext) -> int:
+        return int(step.values["child"]["pk"])
+
+    @staticmethod
+    def child_name(step: WaterfallStepContext) -> str:
+        return display_name(step.values["child"])
+
+    def today(self) -> date:
+        return self.services.today()
+
+    async def read(self, action: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run a read-only preview in its own transaction (its audit entry commits with it)."""
+        async with self.services.transaction() as session:
+            return await action(session)
+
+    async def check(self, action: Callable[[AsyncSession], Awaitable[T]]) -> T | Rejected:
+        """A preview whose DomainError becomes a message saying what is wrong."""
+        try:
+            return await self.read(action)
+        except DomainError as exc:
+            return Rejected(str(exc))
+
+    async def again(self, step: WaterfallStepContext, **cleared: None) -> DialogTurnResult:
+        """Restart the waterfall with the values so far, minus ``cleared``: asks those again."""
+        return await step.replace_dialog(self.steps_id, {**step.values, **cleared})
+
+    async def confirm(self, step: WaterfallStepContext, card: Card,
+                      extra: Sequence[str] = ()) -> DialogTurnResult:  # fmt: skip
+        """Show the summary card and ask yes/no (plus any ``extra`` choice keys)."""
+        return await step.begin_dialog(CONFIRM, {
+            "prompt": card_message(card), "data": {"extra": list(extra)},
+        })  # fmt: skip
+
+    async def parse_confirm(self, context: TurnContext, reply: Reply,
+                            data: dict[str, Any]) -> Outcome:  # fmt: skip
+        extra: list[str] = data.get("extra", [])
+        chosen = reply.value.get("confirm")
+        if chosen in {YES, NO, *extra}:
+            return Accepted(chosen)
+        # "another stage", "no, change the reasons": an extra choice is named by its key word,
+        # and naming one wins over the "no" around it.
+        words = {w.rstrip("s") for w in _WORD.findall(reply.text.lower())}
+        named = [key for key in extra if key.rstrip("s") in words]
+        if len(named) == 1:
+            return Accepted(named[0])
+        answer = yes_or_no(reply.text)
+        if answer is not None:
+            return Accepted(answer)
+        return Rejected(YES_OR_NO)
+
+    async def finish(self, step: WaterfallStepContext, saved: bool,
+                     **extra: Any) -> DialogTurnResult:  # fmt: skip
+        child = step.values.get("child")
+        result = {"child_pk": int(child["pk"]) if child else None, "child": child,
+                  "saved": saved, **extra}  # fmt: skip
+        logger.info("Dialog %s finished (saved=%s)", self.id, saved)
+        return await step.end_dialog(result)
+
+    async def not_saved(self, step: WaterfallStepContext, message: str = NOTHING_SAVED
+                        ) -> DialogTurnResult:  # fmt: skip
+        await send(step.context, message)
+        return await self.finish(step, saved=False)
+
+    async def save(self, step: WaterfallStepContext,
+                   action: Callable[[AsyncSession], Awaitable[T]]) -> T | None:  # fmt: skip
+        """The one write of a dialog, in one transaction; None when nothing was written.
+
+        A refusal (DomainError) is shown as it is: the domain writes its messages for people.
+        A failure of the store (a lost connection, two people saving at once) is not the
+        user's doing: they are offered the same summary again (``unsaved`` does that).
+        """
+        try:
+            async with self.services.transaction() as session:
+                return await action(session)
+        except DomainError as exc:
+            await send(step.context, f"{exc} Nothing was saved.")
+            return None
+        except SQLAlchemyError as exc:
+            # Only the type: a database error's text can quote the values being written.
+            logger.warning("Dialog %s could not save: %s", self.id, type(exc).__name__)
+            await send(step.context, SAVE_FAILED)
+            step.values[_RETRY] = True
+            return None
+
+    async def unsaved(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """After ``save`` wrote nothing: offer the summary again after a store failure, else
+        end (the refusal has been shown)."""
+        if step.values.pop(_RETRY, False):
+            return await self.again(step)
+        return await self.finish(step, saved=False)
+
+
+__all__ = [
+    "CONFIRM",
+    "NO",
+    "YES",
+    "IroDialog",
+    "iso_day",
+    "read_day",
+    "yes_or_no",
+]
