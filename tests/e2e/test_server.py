@@ -23,9 +23,11 @@ from botframework.connector.auth import MicrosoftAppCredentials
 
 from bot import cli
 from bot.app import APOLOGY, StartupRefusedError, check_startup, is_loopback
+from bot.cards.common import UNKNOWN_USER
 from bot.settings import Settings
-from bot.wiring import STARTING_UP_TEXT, build_bot
+from bot.wiring import build_bot
 from storage.engine import create_engine
+from storage.migrate import upgrade
 from tests.e2e.conftest import ALEX, BOT_ID, BotClient, local_settings
 from tests.e2e.fake_connector import FakeConnector
 from tests.e2e.tokens import CHANNEL_METADATA_URL, SigningKeys, forbid_key_fetches, new_key
@@ -105,12 +107,15 @@ async def test_turns_in_two_conversations_get_their_own_replies(start_app, teams
     assert [r.text for r in await first.send("three")] == ["Echo: three"]
 
 
-async def test_the_placeholder_bot_from_wiring_answers(start_app, teams, e2e_settings: Settings):
+async def test_the_wired_bot_refuses_a_user_who_is_not_staff(
+    start_app, teams, e2e_settings: Settings
+):
     engine = create_engine(e2e_settings.database_url)
     try:
+        await upgrade(engine)
         client = teams(await start_app(build_bot(e2e_settings, engine), engine=engine))
         [reply] = await client.send("when is the next review?")
-        assert reply.text == STARTING_UP_TEXT
+        assert reply.text == UNKNOWN_USER
     finally:
         await engine.dispose()
 
@@ -561,8 +566,9 @@ async def test_serve_runs_warns_answers_and_stops_gracefully(
 ):
     url, process = served
     client = BotClient(http, f"{url}/api/messages", connector)
+    # A fresh store has no staff: the wired bot refuses politely and shows nothing.
     [reply] = await client.send("hello")
-    assert reply.text == STARTING_UP_TEXT
+    assert reply.text == UNKNOWN_USER
 
     process.send_signal(signal.SIGTERM)
     _, err = await asyncio.to_thread(process.communicate, timeout=10)

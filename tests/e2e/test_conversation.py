@@ -1,0 +1,229 @@
+"""The bot as an IRO meets it, over real HTTP: the wired bot, a migrated store seeded with the demo
+authority, the fake Bot Connector. Today is pinned so every date can be checked by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.cards.common import UNKNOWN_USER
+from bot.cards.elements import card_to_text
+from bot.settings import Settings
+from bot.wiring import build_bot
+from domain.formatting import long_date
+from domain.reviews import review_schedule
+from domain.rules import load_rules
+from storage.demo import ADELE, ALEX, MEGAN, seed_demo
+from storage.engine import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.models import AuditEntry, Child, Staff
+from storage.schedule import load_review_inputs
+from tests.e2e.conftest import BotClient, RunningApp, TeamsUser
+from tests.e2e.fake_connector import Recorded
+
+TODAY = date(2026, 11, 26)  # a Thursday
+RULES = load_rules()
+
+
+def user(playground_user: object, mri: str) -> TeamsUser:
+    return TeamsUser(mri, playground_user.aad_object_id, playground_user.display_name)  # type: ignore[attr-defined]
+
+
+ALEX_T = user(ALEX, "29:1alex-demo")
+MEGAN_T = user(MEGAN, "29:1megan-demo")
+ADELE_T = user(ADELE, "29:1adele-demo")
+STRANGER = TeamsUser("29:1stranger", "11111111-2222-3333-4444-555555555555", "Someone Else")
+
+
+def shown(reply: Recorded) -> str:
+    """What the user sees: the card's text rendering, or the plain text."""
+    cards = [a["content"] for a in reply.attachments
+             if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]  # fmt: skip
+    return "\n".join(card_to_text(c) for c in cards) if cards else (reply.text or "")
+
+
+@dataclass
+class Demo:
+    engine: AsyncEngine
+    app: RunningApp
+    client: Callable[..., BotClient]
+
+    async def scalar(self, query: object) -> object:
+        async with session_factory(self.engine)() as session:
+            return await session.scalar(query)  # type: ignore[arg-type]
+
+    async def children_of(self, email: str) -> list[Child]:
+        async with session_factory(self.engine)() as session:
+            staff_id = await session.scalar(select(Staff.id).where(Staff.email == email))
+            rows = await session.scalars(
+                select(Child).where(Child.iro_id == staff_id).order_by(Child.id)
+            )
+            return list(rows)
+
+    async def expected_due(self, child: Child) -> date:
+        async with session_factory(self.engine)() as session:
+            reviews, directions = await load_review_inputs(session, child.id)
+        assert child.looked_after_since is not None
+        return review_schedule(child.looked_after_since, reviews, RULES, directions).next_due.due
+
+
+@pytest_asyncio.fixture
+async def demo(
+    e2e_settings: Settings, start_app: Callable, teams: Callable[..., BotClient]
+) -> AsyncIterator[Demo]:
+    engine = create_engine(e2e_settings.database_url)
+    await upgrade(engine)
+    async with session_factory(engine)() as session, session.begin():
+        await seed_demo(session, RULES, today=TODAY, seed=7)
+    bot = build_bot(e2e_settings, engine, clock=lambda: TODAY)
+    app = await start_app(bot, engine=engine)
+    yield Demo(engine, app, lambda who=ALEX_T: teams(app, user=who))
+    await engine.dispose()
+
+
+def unique_named(children: list[Child]) -> list[Child]:
+    """Children whose given and family names are each unique in the list (unambiguous)."""
+    given = [c.given_name for c in children]
+    family = [c.family_name for c in children]
+    return [c for c in children if given.count(c.given_name) == 1
+            and family.count(c.family_name) == 1 and c.looked_after_since]  # fmt: skip
+
+
+async def test_next_review_for_a_child_is_exact_and_audited(demo: Demo) -> None:
+    child = unique_named(await demo.children_of(ALEX.email))[0]
+    expected = await demo.expected_due(child)
+    [reply] = await demo.client().send(
+        f"when is {child.given_name} {child.family_name}'s next review due?"
+    )
+    text = shown(reply)
+    assert long_date(expected) in text
+    assert child.next_review_rule in text
+    reads = await demo.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "child.read", AuditEntry.entity_id == str(child.id)))  # fmt: skip
+    assert reads == 1
+
+
+async def test_typos_missing_capitals_and_pronouns(demo: Demo) -> None:
+    child = unique_named(await demo.children_of(ALEX.email))[1]
+    expected = long_date(await demo.expected_due(child))
+    client = demo.client()
+    family = child.family_name.lower()
+    typo = family[:-1] + ("x" if family[-1] != "x" else "y") if len(family) >= 6 else family
+    [first] = await client.send(f"wen is {child.given_name.lower()} {typo} reveiw due")
+    assert expected in shown(first)
+    [follow_up] = await client.send("why is their review due then?")
+    assert f"Why {child.given_name} {child.family_name}'s next review is due {expected}" in \
+        shown(follow_up)  # fmt: skip
+
+
+async def test_a_child_who_is_not_yours_stays_unknown(demo: Demo) -> None:
+    mine = {c.id for c in await demo.children_of(ALEX.email)}
+    async with session_factory(demo.engine)() as session:
+        other = await session.scalar(
+            select(Child).where(Child.id.not_in(mine), Child.given_name.is_not(None),
+                                Child.covering_iro_id.is_(None)).order_by(Child.id)
+        )  # fmt: skip
+    assert other is not None
+    [reply] = await demo.client().send(
+        f"when is {other.given_name} {other.family_name}'s next review due"
+    )
+    text = shown(reply)
+    assert "among the children you can see" in text
+    assert other.child_id not in text
+    assert long_date(other.next_review_due) not in text  # type: ignore[arg-type]
+
+
+async def test_an_unknown_user_gets_nothing_and_is_audited(demo: Demo) -> None:
+    child = (await demo.children_of(ALEX.email))[0]
+    [reply] = await demo.client(STRANGER).send(f"when is {child.given_name}'s review")
+    assert shown(reply) == UNKNOWN_USER
+    refused = await demo.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "access.refused",
+        AuditEntry.actor_external_id == STRANGER.aad_object_id))  # fmt: skip
+    assert refused == 1
+
+
+async def test_whats_due_this_fortnight_lists_exactly_those_children(demo: Demo) -> None:
+    children = await demo.children_of(ALEX.email)
+    last = date(2026, 12, 9)  # this fortnight: today to today + 13 days
+    due = [c for c in children if c.next_review_due and TODAY <= c.next_review_due <= last]
+    [reply] = await demo.client().send("what's due this fortnight?")
+    text = shown(reply)
+    listed = [line for line in text.splitlines() if " | " in line][1:]  # rows after the header
+    assert len(listed) == len(due)
+    for child in due:
+        assert f"{child.given_name} {child.family_name}" in text
+
+
+async def test_overdue_list(demo: Demo) -> None:
+    overdue = [c for c in await demo.children_of(ALEX.email)
+               if c.next_review_due and c.next_review_due < TODAY]  # fmt: skip
+    assert overdue, "the demo gives Alex at least one overdue review"
+    [reply] = await demo.client().send("anything overdue?")
+    text = shown(reply)
+    for child in overdue:
+        assert f"{child.given_name} {child.family_name}" in text
+    assert "overdue by" in text
+
+
+async def test_two_plausible_children_get_a_choice_and_the_choice_answers(demo: Demo) -> None:
+    children = [c for c in await demo.children_of(ALEX.email) if c.looked_after_since]
+    by_given: dict[str, list[Child]] = {}
+    for c in children:
+        by_given.setdefault(c.given_name, []).append(c)
+    shared = [group for group in by_given.values() if len(group) >= 2]
+    if not shared:
+        pytest.fail("the demo should give Alex two children with one given name")
+    first, second = shared[0][:2]
+    client = demo.client()
+    [choice] = await client.send(f"when is {first.given_name}'s next review?")
+    card = choice.attachments[0]["content"]
+    pks = [a["data"]["child_pk"] for a in card["actions"]]
+    assert {first.id, second.id} <= set(pks)
+    [answer] = await client.send_activity(
+        client.activity("message", value={"iro_action": "choose_child", "child_pk": second.id})
+    )
+    assert long_date(await demo.expected_due(second)) in shown(answer)
+
+
+async def test_irs_waiting_for_a_team_manager(demo: Demo) -> None:
+    [reply] = await demo.client(ADELE_T).send("IRs waiting for me")
+    text = shown(reply)
+    assert "IRs waiting for your response" in text
+    assert "IR-" in text
+
+
+async def test_social_worker_sees_their_own_children_only(demo: Demo) -> None:
+    [reply] = await demo.client(MEGAN_T).send("what's overdue?")
+    assert "Overdue reviews" in shown(reply)
+
+
+async def test_help_and_nonsense(demo: Demo) -> None:
+    client = demo.client()
+    [helped] = await client.send("help")
+    assert "What I can do" in shown(helped)
+    [confused] = await client.send("the weather is lovely today")
+    assert "didn't understand" in shown(confused)
+    # Words that could be a name are looked up, and the user is pointed to help.
+    [not_a_child] = await client.send("purple monkey dishwasher")
+    assert "type \"help\"" in shown(not_a_child)
+
+
+async def test_logs_at_debug_hold_no_child_names(
+    demo: Demo, caplog: pytest.LogCaptureFixture
+) -> None:
+    child = unique_named(await demo.children_of(ALEX.email))[2]
+    with caplog.at_level(logging.DEBUG):
+        await demo.client().send(f"when is {child.given_name} {child.family_name}'s review")
+        await demo.client().send("why is that date")
+    assert caplog.records
+    assert child.given_name not in caplog.text
+    assert child.family_name not in caplog.text
