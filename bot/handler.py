@@ -35,6 +35,7 @@ from bot.cards.common import (
     BUSY,
     CANCELLED,
     DIDNT_UNDERSTAND,
+    FINISHED_QUESTION,
     NOTHING_TO_CANCEL,
     UNKNOWN_USER,
     choose_child_card,
@@ -54,6 +55,7 @@ from bot.understanding import (
     resolve_child,
     understand,
 )
+from dialogs.prompts import NONCE_KEY
 from domain.ports import ChildSummary, StaffMember, visibility_for
 from storage.audit import record_audit
 from storage.bot_state import StorageConflictError
@@ -133,6 +135,10 @@ class IroBot(TeamsActivityHandler):
 
         if value and value.get("iro_action") == "choose_child":
             await self._chosen_child(turn_context, staff, memory, value)
+            return
+        if value and NONCE_KEY in value and dc.active_dialog is None:
+            # A button on the card of a dialog that has already finished or was cancelled.
+            await turn_context.send_activity(FINISHED_QUESTION)
             return
         if dc.active_dialog is not None:
             if text and understand(text, today).intent is Intent.CANCEL:

@@ -17,6 +17,7 @@ from bot.clock import today_in
 from bot.handler import IroBot
 from bot.services import BotServices
 from bot.settings import Settings
+from dialogs import build_dialog_set
 from domain.rules import load_rules
 from storage.bot_state import SqlAlchemyStorage
 from storage.engine import session_factory
@@ -37,8 +38,6 @@ def build_bot(
     settings: Settings, engine: AsyncEngine, clock: Callable[[], date] | None = None
 ) -> IroBot:
     """The bot for these settings, keeping its state in the store behind ``engine``."""
-    from dialogs import build_dialog_set  # dialogs import the bot's cards; keep import order clear
-
     services = build_services(settings, engine, clock)
     conversation_state = ConversationState(SqlAlchemyStorage(engine))
     return IroBot(services, conversation_state, build_dialog_set)

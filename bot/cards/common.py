@@ -32,6 +32,9 @@ DIDNT_UNDERSTAND = (
     "\"what's due this fortnight?\", or type \"help\" to see everything I can do."
 )
 CANCELLED = "Cancelled: nothing was saved."
+FINISHED_QUESTION = (
+    "That question has already finished, so the button did nothing. What would you like to do?"
+)
 NOTHING_TO_CANCEL = "There's nothing to cancel. What would you like to do?"
 BUSY = (
     "I was still working on your previous message, so I couldn't take this one. "

@@ -105,6 +105,11 @@ def _render(elements: Iterable[Element], lines: list[str]) -> None:
         elif kind == "ActionSet":
             titles = [a.get("title", "") for a in el.get("actions", [])]
             lines.append("Options: " + " | ".join(titles))
+        elif kind == "Input.ChoiceSet":
+            label = el.get("label") or el.get("placeholder") or el.get("id", "")
+            lines.append(f"[{label}]")
+            # The choices themselves, so a text-only reader can answer by number or name.
+            lines.extend(f"  {c.get('title', '')}" for c in el.get("choices", []))
         elif kind and kind.startswith("Input."):
             label = el.get("label") or el.get("placeholder") or el.get("id", "")
             lines.append(f"[{label}]")

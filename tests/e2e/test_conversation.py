@@ -24,7 +24,7 @@ from domain.rules import load_rules
 from storage.demo import ADELE, ALEX, MEGAN, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import AuditEntry, Child, Staff
+from storage.models import AuditEntry, Child, IssueResolution, Staff
 from storage.schedule import load_review_inputs
 from tests.e2e.conftest import BotClient, RunningApp, TeamsUser
 from tests.e2e.fake_connector import Recorded
@@ -227,3 +227,90 @@ async def test_logs_at_debug_hold_no_child_names(
     assert caplog.records
     assert child.given_name not in caplog.text
     assert child.family_name not in caplog.text
+
+
+# -- raising an IR over HTTP -------------------------------------------------------------------
+
+IR_TABLES = ("issue_resolutions", "ir_stage_history", "ir_reasons", "ir_reference_counters")
+
+
+async def counts(demo: Demo) -> dict[str, int]:
+    from sqlalchemy import text as sql
+
+    async with session_factory(demo.engine)() as session:
+        return {t: int(await session.scalar(sql(f"SELECT count(*) FROM {t}")) or 0)
+                for t in IR_TABLES}  # fmt: skip
+
+
+async def megans_child_of_alex(demo: Demo) -> Child:
+    """One of Alex's children whose social worker is Megan (so Stage 1 goes to Adele)."""
+    async with session_factory(demo.engine)() as session:
+        megan = await session.scalar(select(Staff.id).where(Staff.email == MEGAN.email))
+    children = [c for c in unique_named(await demo.children_of(ALEX.email))
+                if c.social_worker_id == megan]  # fmt: skip
+    assert children, "the demo allocates several of Alex's children to Megan"
+    return children[0]
+
+
+async def test_raising_an_ir_writes_exactly_one_ir_with_its_deadlines(demo: Demo) -> None:
+    child = await megans_child_of_alex(demo)
+    before = await counts(demo)
+    client = demo.client()
+    name = f"{child.given_name} {child.family_name}"
+    [reasons] = await client.send(f"raise an IR for {name}")
+    assert f"Why are you raising an IR about {name}?" in shown(reasons)
+    [described] = await client.send("1, 4")
+    assert "Describe the issue" in shown(described)
+    [stage] = await client.send("Reports for the last two reviews arrived on the day.")
+    assert "At which stage?" in shown(stage)
+    [summary] = await client.send("stage 1")
+    assert "Goes to: Adele Vance (team manager)" in shown(summary)
+    [raised] = await client.send("yes")
+    text = shown(raised)
+    # Thursday 26 November 2026 + 5 working days = Thursday 3 December; + 20 = Thursday 24
+    # December (no bank holiday before Christmas Day).
+    assert "Thursday 3 December 2026" in text and "IR-STAGE" in text
+    assert "Thursday 24 December 2026" in text and "IR-FORMAL" in text
+    after = await counts(demo)
+    assert after["issue_resolutions"] == before["issue_resolutions"] + 1
+    assert after["ir_stage_history"] == before["ir_stage_history"] + 1
+    assert after["ir_reasons"] == before["ir_reasons"] + 2
+    async with session_factory(demo.engine)() as session:
+        ir = await session.scalar(select(IssueResolution).order_by(IssueResolution.id.desc()))
+        assert ir is not None and ir.child_pk == child.id
+        assert (ir.stage_due, ir.formal_due) == (date(2026, 12, 3), date(2026, 12, 24))
+        assert ir.reference in text
+    # The conversation remembers the child: a pronoun now means them.
+    [follow_up] = await client.send("when is her next review due?")
+    assert long_date(await demo.expected_due(child)) in shown(follow_up)
+
+
+@pytest.mark.parametrize("answers_before_cancel", [0, 1, 2, 3])
+async def test_cancelling_an_ir_at_any_step_writes_nothing(
+    demo: Demo, answers_before_cancel: int
+) -> None:
+    child = await megans_child_of_alex(demo)
+    before = await counts(demo)
+    client = demo.client()
+    await client.send(f"raise an IR for {child.given_name} {child.family_name}")
+    for answer in ["1, 4", "Reports were late.", "stage 1"][:answers_before_cancel]:
+        await client.send(answer)
+    [cancelled] = await client.send("cancel")
+    assert shown(cancelled) == "Cancelled: nothing was saved."
+    assert await counts(demo) == before
+    # And the conversation carries on normally afterwards.
+    [helped] = await client.send("help")
+    assert "What I can do" in shown(helped)
+
+
+async def test_a_button_from_a_finished_dialog_explains_itself(demo: Demo) -> None:
+    child = await megans_child_of_alex(demo)
+    client = demo.client()
+    [reasons] = await client.send(f"raise an IR for {child.given_name} {child.family_name}")
+    card = reasons.attachments[0]["content"]
+    # The text rendering lists the choices, so a text-only client can answer by number.
+    assert "1. reports not available in time" in card_to_text(card)
+    submit_data = card["actions"][0]["data"]
+    await client.send("cancel")
+    [reply] = await client.send_activity(client.activity("message", value=submit_data))
+    assert "already finished" in shown(reply)
