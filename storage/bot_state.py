@@ -32,11 +32,11 @@ from botbuilder.core import Storage
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 from sqlalchemy import DateTime, Insert, Table, Text, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
+from storage.dialects import insert_on_conflict
 
 # The key botbuilder's storages use for the eTag inside a dict store item, or the attribute name
 # on an object store item.
@@ -223,14 +223,7 @@ class SqlAlchemyStorage(Storage):
 
 
 def _insert_for(session: AsyncSession) -> InsertFactory:
-    # ON CONFLICT is what makes insert-or-update and insert-if-absent single atomic statements;
-    # SQLAlchemy only offers it through the dialect-specific insert constructs.
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"SqlAlchemyStorage supports SQLite and PostgreSQL, not {dialect}")
+    return insert_on_conflict(session)
 
 
 def _upsert(insert: InsertFactory, key: str, values: dict[str, Any]) -> Insert:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialects import insert_on_conflict
 from storage.models import Notification
 
 
@@ -48,9 +48,7 @@ async def enqueue(
         "attempts": 0,
         "created_at": datetime.now(UTC),
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Notification).values(**values).on_conflict_do_nothing(
+    statement = insert_on_conflict(session)(Notification).values(**values).on_conflict_do_nothing(
         index_elements=["idempotency_key"]
     )
     result = await session.execute(statement)

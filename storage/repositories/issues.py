@@ -36,7 +36,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
@@ -49,6 +48,7 @@ from domain.issues_resolution import (
     open_deadlines,
 )
 from domain.rules import RuleSet
+from storage.dialects import insert_on_conflict
 from storage.models import Child, IrReason, IrReferenceCounter, IrStageEntry, IssueResolution, Staff
 
 #: The bot's own references: IR-2026-0042. Numbers past 9999 simply grow a digit.
@@ -204,13 +204,7 @@ def _changeable_columns(ir: IR, rules: RuleSet, ids: dict[str, int]) -> dict[str
 
 
 def _upsert(session: AsyncSession) -> Any:
-    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite 3.24+ share the syntax)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"IR references are not implemented for {dialect}")
+    return insert_on_conflict(session)
 
 
 async def allocate_reference(session: AsyncSession, year: int) -> str:
