@@ -6,7 +6,7 @@ Every read of a child's record is audited here, in the same transaction as the r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,7 +106,12 @@ async def cp_conference(
     ]))  # fmt: skip
 
 
-def period_title(period: DuePeriod | None, today: date) -> tuple[str, date, date]:
+DEFAULT_WINDOW_WORKING_DAYS = 15  # as the Monday digest: the next three working weeks
+
+
+def period_title(
+    period: DuePeriod | None, today: date, rules: RuleSet
+) -> tuple[str, date, date]:
     """The heading and the date range a due-list covers (default: the next 15 working days)."""
     if period and period.start and period.end:
         label = period.label or "then"
@@ -114,8 +119,9 @@ def period_title(period: DuePeriod | None, today: date) -> tuple[str, date, date
                 period.start, period.end)  # fmt: skip
     if period and period.end:
         return (f"Reviews due {period.label or 'by ' + short_date(period.end)}", today, period.end)
-    end = today + timedelta(days=20)
-    return (f"Reviews due in the next three weeks (to {short_date(end)})", today, end)
+    end = rules.calendar.add_working_days(today, DEFAULT_WINDOW_WORKING_DAYS)
+    return (f"Reviews due in the next {DEFAULT_WINDOW_WORKING_DAYS} working days "
+            f"(to {short_date(end)})", today, end)  # fmt: skip
 
 
 async def due_for_me(
@@ -129,7 +135,7 @@ async def due_for_me(
         if overdue:
             children = await repo.overdue(staff.id, today, visibility)
         else:
-            title, first, last = period_title(period, today)
+            title, first, last = period_title(period, today, rules)
             children = await repo.due_between(staff.id, first, last, visibility)
     else:
         # Social workers and managers: their visible caseload, filtered to the window.
@@ -137,7 +143,7 @@ async def due_for_me(
         if overdue:
             children = [c for c in caseload if c.next_review_due and c.next_review_due < today]
         else:
-            title, first, last = period_title(period, today)
+            title, first, last = period_title(period, today, rules)
             children = [c for c in caseload
                         if c.next_review_due and first <= c.next_review_due <= last]  # fmt: skip
     record_audit(session, "child.list", actor_staff_id=staff.id, entity_type="child",

@@ -314,3 +314,14 @@ async def test_a_button_from_a_finished_dialog_explains_itself(demo: Demo) -> No
     await client.send("cancel")
     [reply] = await client.send_activity(client.activity("message", value=submit_data))
     assert "already finished" in shown(reply)
+
+
+async def test_whats_due_for_me_defaults_to_the_next_15_working_days(demo: Demo) -> None:
+    last = RULES.calendar.add_working_days(TODAY, 15)  # Thursday 17 December 2026
+    assert last == date(2026, 12, 17)
+    due = [c for c in await demo.children_of(ALEX.email)
+           if c.next_review_due and TODAY <= c.next_review_due <= last]  # fmt: skip
+    [reply] = await demo.client().send("what's due for me?")
+    text = shown(reply)
+    assert "Reviews due in the next 15 working days (to 17 December 2026)" in text
+    assert len([line for line in text.splitlines() if " | " in line][1:]) == len(due)
