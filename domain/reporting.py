@@ -1,0 +1,489 @@
+"""The annual IRO report's figures, computed from plain facts: no I/O, no database, no rendering.
+
+Domain brief section 7: every figure is shown for the reporting period with the previous period
+of the same length beside it, "this (last)". The report is made of *sections* (IRs, reviews,
+missing, and later the SSDA903-based ones); each section turns facts into the generic
+``Table`` and ``Chart`` values defined here, and every renderer (HTML, Markdown, CSV) draws any
+table or chart without knowing which section made it. That is what makes sections pluggable.
+
+Counting rules (each one a decision the seed report leaves implicit):
+
+- An IR counts in the period in which it was **raised**, whatever happened to it later; its
+  stages are the ones recorded now (an IR raised in March and resolved in April appears as
+  resolved in the report written in May), and one still open is counted as open.
+- An IR's **escalation** is the move from the stage it was raised at to the highest stage it
+  reached (stages only go up), which is what the seed's "1 x Stage 1 to Stage 2" records.
+- A review counts in the period in which it was **held**; initial, second and subsequent are
+  the numbers ``domain.reviews.review_schedule`` gives it within its period of care, and "within
+  timescale" is that schedule's ``on_time`` (so CIC-SPLIT and CIC-BF are applied exactly as for
+  the bot's own due dates).
+- A missing episode counts in the period in which it **started**.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from domain.calendar import add_months
+from domain.errors import DomainError
+from domain.formatting import short_date
+from domain.reviews import (
+    BroughtForward,
+    ReviewHeld,
+    ReviewPart,
+    decisions_due,
+    minutes_due,
+    review_schedule,
+)
+from domain.rules import RuleSet, Stage
+
+NOT_RECORDED = "not recorded"
+
+# -- periods -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period, both ends included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise DomainError(
+                f"the period ends ({short_date(self.end)}) before it starts "
+                f"({short_date(self.start)})"
+            )
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    @property
+    def label(self) -> str:
+        """'2023-24' for an April-to-March year, else '1 April 2023 to 31 March 2024'."""
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (
+            4,
+            1,
+            3,
+            31,
+        ) and self.end.year == self.start.year + 1:
+            return f"{self.start.year}-{self.end.year % 100:02d}"
+        return f"{short_date(self.start)} to {short_date(self.end)}"
+
+    def months(self) -> list[date]:
+        """The first day of every calendar month the period touches, in order."""
+        first = self.start.replace(day=1)
+        out: list[date] = []
+        while first <= self.end:
+            out.append(first)
+            first = add_months(first, 1)
+        return out
+
+
+def previous_period(period: Period) -> Period:
+    """The period of the same length just before ``period``.
+
+    Whole calendar months step back by months, so 1 Apr 2023 - 31 Mar 2024 (366 days, a leap
+    year) is compared with 1 Apr 2022 - 31 Mar 2023, not with a period starting 31 Mar 2022.
+    Any other period steps back by its number of days.
+    """
+    whole_months = period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+    if whole_months:
+        after_end = period.end + timedelta(days=1)
+        months = (after_end.year - period.start.year) * 12 + after_end.month - period.start.month
+        start = add_months(period.start, -months)
+    else:
+        start = period.start - (period.end - period.start + timedelta(days=1))
+    return Period(start, period.start - timedelta(days=1))
+
+
+# -- what every section produces -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A figure this period beside the same figure last period: shown as "this (last)"."""
+
+    this: float | None
+    last: float | None
+    percent: bool = False
+
+    def text(self) -> str:
+        return f"{_figure(self.this, self.percent)} ({_figure(self.last, self.percent)})"
+
+
+def _figure(value: float | None, percent: bool) -> str:
+    if value is None:
+        return "–"  # no reviews (say), so no percentage: not 0%
+    if percent:
+        return f"{value:.0f}%"
+    return f"{value:g}"
+
+
+Cell = str | int | float | Compared | None
+
+
+def cell_text(cell: Cell) -> str:
+    if isinstance(cell, Compared):
+        return cell.text()
+    if cell is None:
+        return ""
+    if isinstance(cell, float):
+        return f"{cell:g}"
+    return str(cell)
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """One CSV file: ``name`` is its file name without ``.csv``."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | int | float | None, ...], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as a person reads it, plus the CSV file(s) it is exported as.
+
+    ``csv`` is explicit because some files have a fixed, documented shape (ir_stage_matrix.csv
+    has one column per stage resolved, this period only); ``compared_csv`` builds the usual
+    shape where every "this (last)" cell becomes two columns.
+    """
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    csv: tuple[CsvFile, ...]
+    note: str | None = None
+    # Rows rendered in bold (a totals row), by index.
+    emphasis: frozenset[int] = frozenset()
+
+
+def compared_csv(
+    name: str, first_column: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]
+) -> CsvFile:
+    """The usual CSV shape of a displayed table: the first column as is; a column holding
+    "this (last)" figures becomes ``<col>_this_period`` and ``<col>_last_period`` (just
+    ``this_period,last_period`` when it is the only one); any other column stays one column."""
+    compared = [any(isinstance(row[i + 1], Compared) for row in rows) for i in range(len(columns))]
+    only_one = compared.count(True) == 1 and len(columns) == 1
+    header: list[str] = [first_column]
+    for column, is_compared in zip(columns, compared, strict=True):
+        if is_compared and only_one:
+            header += ["this_period", "last_period"]
+        elif is_compared:
+            header += [f"{column}_this_period", f"{column}_last_period"]
+        else:
+            header.append(column)
+    out: list[tuple[str | int | float | None, ...]] = []
+    for row in rows:
+        values: list[str | int | float | None] = [cell_text(row[0])]
+        for cell, is_compared in zip(row[1:], compared, strict=True):
+            if isinstance(cell, Compared):
+                values += [_csv_number(cell.this), _csv_number(cell.last)]
+            elif is_compared:
+                values += [cell_text(cell), None]
+            else:
+                values.append(cell_text(cell))
+        out.append(tuple(values))
+    return CsvFile(name, tuple(header), tuple(out))
+
+
+def _csv_number(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    if float(value).is_integer():
+        return int(value)
+    return round(value, 1)
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart described as data; the renderer draws it (matplotlib) and embeds it.
+
+    ``stacked`` stacks the series (on time + late = held); otherwise they stand side by side
+    (this period beside last period).
+    """
+
+    key: str
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    y_label: str
+    stacked: bool = False
+    # Alt text for the embedded image: what the chart shows, in words.
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    key: str
+    title: str
+    summary: tuple[str, ...] = ()  # sentences, e.g. "22 (30) IRs were raised."
+    tables: tuple[Table, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    notes: tuple[str, ...] = ()  # how the figures were counted
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    authority: str
+    period: Period
+    previous: Period
+    generated_on: date
+    sections: tuple[SectionResult, ...] = field(default_factory=tuple)
+
+    def table(self, key: str) -> Table:
+        for section in self.sections:
+            for table in section.tables:
+                if table.key == key:
+                    return table
+        raise KeyError(key)
+
+
+def percent(part: int, whole: int) -> float | None:
+    return None if whole == 0 else 100.0 * part / whole
+
+
+# -- Issues Resolution -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IrFact:
+    reference: str
+    raised_on: date
+    stage_raised: str  # stage keys, as in the rules file and the irs import
+    current_stage: str  # the highest stage reached (stages only go up)
+    resolved_at_stage: str | None  # None while open
+    service_area: str | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IrFigures:
+    """The IR tables of one period (domain brief 7; seed report 21.5, 21.6, 21.9)."""
+
+    raised: int
+    # stage raised -> stage resolved (None: still open) -> count
+    matrix: Mapping[str, Mapping[str | None, int]]
+    reasons: Mapping[str, int]
+    # service area (None: not recorded) -> stage raised -> count
+    by_area: Mapping[str | None, Mapping[str, int]]
+    # service area -> (from stage, to stage) -> count
+    escalations_by_area: Mapping[str | None, Mapping[tuple[str, str], int]]
+    escalations: Mapping[tuple[str, str], int]
+
+
+def ir_figures(irs: Iterable[IrFact], period: Period) -> IrFigures:
+    chosen = [ir for ir in irs if ir.raised_on in period]
+    matrix: dict[str, Counter[str | None]] = {}
+    by_area: dict[str | None, Counter[str]] = {}
+    escalations_by_area: dict[str | None, Counter[tuple[str, str]]] = {}
+    reasons: Counter[str] = Counter()
+    escalations: Counter[tuple[str, str]] = Counter()
+    for ir in chosen:
+        matrix.setdefault(ir.stage_raised, Counter())[ir.resolved_at_stage] += 1
+        by_area.setdefault(ir.service_area, Counter())[ir.stage_raised] += 1
+        # One count per reason per IR: an IR raised for two reasons counts under both, as in
+        # the seed ("the total in this table will be higher than the number raised").
+        reasons.update(set(ir.reasons))
+        if ir.current_stage != ir.stage_raised:
+            move = (ir.stage_raised, ir.current_stage)
+            escalations[move] += 1
+            escalations_by_area.setdefault(ir.service_area, Counter())[move] += 1
+    return IrFigures(
+        raised=len(chosen),
+        matrix=matrix,
+        reasons=reasons,
+        by_area=by_area,
+        escalations_by_area=escalations_by_area,
+        escalations=escalations,
+    )
+
+
+def ordered_labels(configured: Sequence[str], seen: Iterable[str | None]) -> list[str | None]:
+    """The configured labels in their order, then any other label found in the data (an old
+    reason or area no longer in the rules file must still be counted, not dropped), then None
+    ("not recorded") last."""
+    found = set(seen)
+    out: list[str | None] = list(configured)
+    out += sorted(s for s in found if s is not None and s not in configured)
+    if None in found:
+        out.append(None)
+    return out
+
+
+def stage_sort_key(stages: Sequence[Stage]) -> dict[str, int]:
+    return {stage.key: stage.order for stage in stages}
+
+
+# -- reviews ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredReview:
+    """A review row as stored (a split review has one per part)."""
+
+    held_on: date
+    part: ReviewPart
+    late_reason: str | None = None
+    part1_reason: str | None = None
+    decisions_sent_on: date | None = None
+    minutes_sent_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CareEpisode:
+    """One child's period of care with everything needed to judge its reviews."""
+
+    child_key: str
+    started_on: date
+    ended_on: date | None
+    reviews: tuple[StoredReview, ...]
+    directions: tuple[BroughtForward, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewFact:
+    child_key: str
+    held_on: date
+    part: ReviewPart
+    number: int | None  # 1 initial, 2 second, 3+ subsequent; None: not counted (a Part 2)
+    on_time: bool | None  # None when not counted
+    late_reason: str | None
+    part1_reason: str | None
+    decisions_on_time: bool | None  # None: not sent (recorded)
+    minutes_on_time: bool | None
+
+
+def review_facts(episodes: Iterable[CareEpisode], rules: RuleSet) -> list[ReviewFact]:
+    """Every stored review, numbered and judged by the domain's own schedule."""
+    facts: list[ReviewFact] = []
+    for episode in episodes:
+        inside = [
+            r
+            for r in episode.reviews
+            if r.held_on >= episode.started_on
+            and (episode.ended_on is None or r.held_on <= episode.ended_on)
+        ]
+        schedule = review_schedule(
+            episode.started_on,
+            [ReviewHeld(r.held_on, r.part) for r in inside],
+            rules,
+            episode.directions,
+        )
+        judged = {(o.review.held_on, o.review.part): o for o in schedule.held}
+        for review in inside:
+            outcome = judged.get((review.held_on, review.part))
+            facts.append(
+                ReviewFact(
+                    child_key=episode.child_key,
+                    held_on=review.held_on,
+                    part=review.part,
+                    number=outcome.number if outcome else None,
+                    on_time=outcome.on_time if outcome else None,
+                    late_reason=review.late_reason,
+                    part1_reason=review.part1_reason,
+                    decisions_on_time=_sent_on_time(
+                        review.decisions_sent_on, decisions_due(review.held_on, rules).due
+                    ),
+                    minutes_on_time=_sent_on_time(
+                        review.minutes_sent_on, minutes_due(review.held_on, rules).due
+                    ),
+                )
+            )
+    return facts
+
+
+def _sent_on_time(sent_on: date | None, due: date) -> bool | None:
+    return None if sent_on is None else sent_on <= due
+
+
+@dataclass(frozen=True)
+class ReviewFigures:
+    held: int
+    initial: int
+    second: int
+    subsequent: int
+    on_time: int
+    late_by_reason: Mapping[str | None, int]
+    part1_by_reason: Mapping[str | None, int]
+    decisions: tuple[int, int, int]  # within timescale, late, not recorded
+    minutes: tuple[int, int, int]
+    # month (first day) -> (on time, late)
+    by_month: Mapping[date, tuple[int, int]]
+
+    @property
+    def late(self) -> int:
+        return self.held - self.on_time
+
+
+def review_figures(facts: Iterable[ReviewFact], period: Period) -> ReviewFigures:
+    counted = [f for f in facts if f.held_on in period and f.number is not None]
+    parts1 = [f for f in facts if f.held_on in period and f.part is ReviewPart.PART1]
+    late = [f for f in counted if not f.on_time]
+    by_month: dict[date, list[int]] = {month: [0, 0] for month in period.months()}
+    for f in counted:
+        by_month[f.held_on.replace(day=1)][0 if f.on_time else 1] += 1
+
+    def sent(values: list[bool | None]) -> tuple[int, int, int]:
+        return (values.count(True), values.count(False), values.count(None))
+
+    return ReviewFigures(
+        held=len(counted),
+        initial=sum(1 for f in counted if f.number == 1),
+        second=sum(1 for f in counted if f.number == 2),
+        subsequent=sum(1 for f in counted if (f.number or 0) >= 3),
+        on_time=sum(1 for f in counted if f.on_time),
+        late_by_reason=Counter(_reason(f.late_reason) for f in late),
+        part1_by_reason=Counter(_reason(f.part1_reason) for f in parts1),
+        decisions=sent([f.decisions_on_time for f in counted]),
+        minutes=sent([f.minutes_on_time for f in counted]),
+        by_month={month: (v[0], v[1]) for month, v in by_month.items()},
+    )
+
+
+def _reason(text: str | None) -> str | None:
+    cleaned = (text or "").strip()
+    return cleaned or None
+
+
+# -- missing from care ---------------------------------------------------------------------------
+
+RHI_OUTCOMES = ("completed", "refused", "not_recorded")
+
+
+@dataclass(frozen=True)
+class MissingFact:
+    child_key: str
+    started_on: date
+    rhi_outcome: str  # completed, refused, not_recorded
+
+
+@dataclass(frozen=True)
+class MissingFigures:
+    episodes: int
+    children: int
+    rhi: Mapping[str, int]
+
+
+def missing_figures(facts: Iterable[MissingFact], period: Period) -> MissingFigures:
+    chosen = [f for f in facts if f.started_on in period]
+    rhi: Counter[str] = Counter({outcome: 0 for outcome in RHI_OUTCOMES})
+    rhi.update(f.rhi_outcome if f.rhi_outcome in RHI_OUTCOMES else "not_recorded" for f in chosen)
+    return MissingFigures(
+        episodes=len(chosen), children=len({f.child_key for f in chosen}), rhi=dict(rhi)
+    )

@@ -1,0 +1,294 @@
+"""CIC review figures (domain brief 7; seed report 7.5, 7.6, 8.1, 8.2, 8.5).
+
+Each review is numbered and judged by ``domain.reviews.review_schedule`` over its child's whole
+period of care, so the query loads every review of each child who had one in the span, not only
+the reviews in the span: the first review in April may be a child's fifth.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.reporting import (
+    NOT_RECORDED,
+    CareEpisode,
+    Cell,
+    Chart,
+    Compared,
+    Period,
+    ReviewFact,
+    ReviewFigures,
+    SectionResult,
+    Series,
+    StoredReview,
+    Table,
+    compared_csv,
+    percent,
+    review_facts,
+    review_figures,
+)
+from domain.reviews import BroughtForward, ReviewPart
+from domain.rules import RuleSet
+from storage.models import BroughtForwardDirection, Child, PeriodOfCare, Review
+from storage.reporting.base import ReportContext
+
+
+async def load_care_episodes(session: AsyncSession, span: Period) -> list[CareEpisode]:
+    """The periods of care of every child with a review held within ``span``."""
+    wanted = (
+        select(Review.child_pk)
+        .where(Review.held_on >= span.start, Review.held_on <= span.end)
+        .distinct()
+    )
+    children = {
+        pk: (child_id, since)
+        for pk, child_id, since in await session.execute(
+            select(Child.id, Child.child_id, Child.looked_after_since).where(Child.id.in_(wanted))
+        )
+    }
+    periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for pk, started, ended in await session.execute(
+        select(PeriodOfCare.child_pk, PeriodOfCare.started_on, PeriodOfCare.ended_on).where(
+            PeriodOfCare.child_pk.in_(wanted)
+        )
+    ):
+        periods[pk].append((started, ended))
+    reviews: dict[int, list[StoredReview]] = defaultdict(list)
+    for row in await session.execute(
+        select(
+            Review.child_pk,
+            Review.held_on,
+            Review.part,
+            Review.late_reason,
+            Review.part1_reason,
+            Review.decisions_sent_on,
+            Review.minutes_sent_on,
+        ).where(Review.child_pk.in_(wanted))
+    ):
+        reviews[row.child_pk].append(
+            StoredReview(
+                held_on=row.held_on,
+                part=ReviewPart.parse(row.part),
+                late_reason=row.late_reason,
+                part1_reason=row.part1_reason,
+                decisions_sent_on=row.decisions_sent_on,
+                minutes_sent_on=row.minutes_sent_on,
+            )
+        )
+    directions: dict[int, list[BroughtForward]] = defaultdict(list)
+    for pk, review_by, directed_on, reason in await session.execute(
+        select(
+            BroughtForwardDirection.child_pk,
+            BroughtForwardDirection.review_by,
+            BroughtForwardDirection.directed_on,
+            BroughtForwardDirection.reason,
+        ).where(BroughtForwardDirection.child_pk.in_(wanted))
+    ):
+        directions[pk].append(BroughtForward(review_by, directed_on, reason))
+
+    episodes: list[CareEpisode] = []
+    for pk, (child_id, since) in children.items():
+        for started, ended in care_periods(periods.get(pk, []), since):
+            episodes.append(
+                CareEpisode(
+                    child_key=child_id,
+                    started_on=started,
+                    ended_on=ended,
+                    reviews=tuple(reviews.get(pk, ())),
+                    directions=tuple(directions.get(pk, ())),
+                )
+            )
+    return episodes
+
+
+def care_periods(
+    stored: Sequence[tuple[date, date | None]], looked_after_since: date | None
+) -> list[tuple[date, date | None]]:
+    """A child's periods of care, in order, none overlapping.
+
+    The stored periods, plus the current one from ``looked_after_since`` when no stored period
+    starts then (a child entered by hand may have no period rows). A period left open (no end)
+    that is followed by another ends the day before the next starts, so no review is judged
+    twice.
+    """
+    starts: dict[date, date | None] = {}
+    for started, ended in stored:
+        starts[started] = ended if started not in starts else (starts[started] or ended)
+    if looked_after_since is not None and looked_after_since not in starts:
+        starts[looked_after_since] = None
+    ordered = sorted(starts.items())
+    out: list[tuple[date, date | None]] = []
+    for index, (started, ended) in enumerate(ordered):
+        if index + 1 < len(ordered):
+            next_start = ordered[index + 1][0]
+            if ended is None or ended >= next_start:
+                ended = date.fromordinal(next_start.toordinal() - 1)
+        out.append((started, ended))
+    return out
+
+
+class ReviewsSection:
+    key = "reviews"
+    title = "Child in care reviews"
+
+    async def build(self, ctx: ReportContext) -> SectionResult:
+        episodes = await load_care_episodes(ctx.session, ctx.span)
+        facts = review_facts(episodes, ctx.rules)
+        return reviews_section(facts, ctx.period, ctx.previous, ctx.rules)
+
+
+def reviews_section(
+    facts: Sequence[ReviewFact], period: Period, previous: Period, rules: RuleSet
+) -> SectionResult:
+    this = review_figures(facts, period)
+    last = review_figures(facts, previous)
+    on_time_this = percent(this.on_time, this.held)
+    summary = [
+        f"{this.held} ({last.held}) reviews were held in {period.label} "
+        f"({previous.label} in brackets); "
+        f"{Compared(on_time_this, percent(last.on_time, last.held), percent=True).text()} "
+        "were held within the statutory timescale.",
+    ]
+    months = list(this.by_month)
+    chart = Chart(
+        key="review_timeliness_by_month",
+        title=f"Reviews held each month, {period.label}",
+        # The year under the first month and each January only: twelve "Apr 25" labels crowd.
+        categories=tuple(
+            f"{m:%b}\n{m:%Y}" if i == 0 or m.month == 1 else f"{m:%b}" for i, m in enumerate(months)
+        ),
+        series=(
+            Series("Within timescale", tuple(float(this.by_month[m][0]) for m in months)),
+            Series("Late", tuple(float(this.by_month[m][1]) for m in months)),
+        ),
+        y_label="Reviews held",
+        stacked=True,
+        description="Reviews held each month, within timescale and late: "
+        + "; ".join(f"{m:%B %Y} {this.by_month[m][0]} and {this.by_month[m][1]}" for m in months)
+        + ".",
+    )
+    decisions = rules.timescale("CIC-DECISIONS")
+    minutes = rules.timescale("CIC-MINUTES")
+    return SectionResult(
+        key="reviews",
+        title="Child in care reviews",
+        summary=tuple(summary),
+        tables=(
+            _held_table(this, last),
+            _reasons_table(
+                "reviews_late_reasons",
+                "Why reviews were held late",
+                "Reviews held late",
+                this.late_by_reason,
+                last.late_by_reason,
+            ),
+            _reasons_table(
+                "reviews_part1_reasons",
+                "Why only Part 1 of a review could be held",
+                "Part 1 reviews",
+                this.part1_by_reason,
+                last.part1_by_reason,
+            ),
+            _paperwork_table(this, last, decisions.quantity, minutes.quantity),
+        ),
+        charts=(chart,),
+        notes=(
+            "A review counts in the period in which it was held. Initial, second and "
+            "subsequent, and whether it was within timescale, are worked out exactly as the "
+            "bot works out due dates (CIC-1, CIC-2, CIC-3, brought-forward reviews, and split "
+            f"reviews counted from {_split_basis(rules)}).",
+            f"Decisions are due within {decisions.quantity} (CIC-DECISIONS) and minutes within "
+            f"{minutes.quantity} (CIC-MINUTES) of the review; a review with no date sent "
+            "recorded is counted as not recorded.",
+        ),
+    )
+
+
+def _split_basis(rules: RuleSet) -> str:
+    return "Part 1" if rules.split_counts_from.value == "part1" else "the final part"
+
+
+def _held_table(this: ReviewFigures, last: ReviewFigures) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        ("Initial reviews", Compared(this.initial, last.initial)),
+        ("Second reviews", Compared(this.second, last.second)),
+        ("Subsequent reviews", Compared(this.subsequent, last.subsequent)),
+        ("All reviews held", Compared(this.held, last.held)),
+        ("Held within timescale", Compared(this.on_time, last.on_time)),
+        ("Held late", Compared(this.late, last.late)),
+        (
+            "% held within timescale",
+            Compared(percent(this.on_time, this.held), percent(last.on_time, last.held), True),
+        ),
+    ]
+    return Table(
+        key="reviews_held",
+        title="Reviews held and their timeliness",
+        columns=("Reviews", "Number"),
+        rows=tuple(rows),
+        csv=(compared_csv("reviews_held", "measure", ("number",), rows),),
+        emphasis=frozenset({3}),
+    )
+
+
+def _reasons_table(
+    key: str,
+    title: str,
+    column: str,
+    this: Mapping[str | None, int],
+    last: Mapping[str | None, int],
+) -> Table:
+    # Most frequent this period first, as the seed's tables are; "not recorded" last.
+    reasons = sorted(
+        {*this, *last},
+        key=lambda r: (r is None, -this.get(r, 0), -last.get(r, 0), r or ""),
+    )
+    rows: list[tuple[Cell, ...]] = [
+        (reason or NOT_RECORDED, Compared(this.get(reason, 0), last.get(reason, 0)))
+        for reason in reasons
+    ]
+    return Table(
+        key=key,
+        title=title,
+        columns=("Reason", column),
+        rows=tuple(rows),
+        csv=(compared_csv(key, "reason", ("number",), rows),),
+        note=None if rows else "None in either period.",
+    )
+
+
+def _paperwork_table(
+    this: ReviewFigures, last: ReviewFigures, decisions_in: str, minutes_in: str
+) -> Table:
+    def row(name: str, now: tuple[int, int, int], before: tuple[int, int, int]) -> tuple[Cell, ...]:
+        return (
+            name,
+            Compared(now[0], before[0]),
+            Compared(now[1], before[1]),
+            Compared(now[2], before[2]),
+            Compared(percent(now[0], sum(now)), percent(before[0], sum(before)), True),
+        )
+
+    rows = (
+        row(f"Decisions (within {decisions_in})", this.decisions, last.decisions),
+        row(f"Minutes (within {minutes_in})", this.minutes, last.minutes),
+    )
+    return Table(
+        key="reviews_paperwork",
+        title="Decisions and minutes sent after the review",
+        columns=("Sent", "Within timescale", "Late", "Not recorded", "% within timescale"),
+        rows=rows,
+        csv=(
+            compared_csv(
+                "reviews_paperwork",
+                "document",
+                ("within_timescale", "late", "not_recorded", "percent_within_timescale"),
+                rows,
+            ),
+        ),
+    )
