@@ -30,7 +30,7 @@ from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import answers
+from bot import answers, qa_summary
 from bot.cards.common import (
     BUSY,
     CANCELLED,
@@ -151,6 +151,12 @@ class IroBot(TeamsActivityHandler):
             return
         if not text:
             await turn_context.send_activity(reply_activity(help_card()))
+            return
+        if (question := qa_summary.recognise(text, today)) is not None:
+            # A QA manager's figures ("IR summary this year"): a card, not a conversation.
+            async with self.services.transaction() as session:
+                reply = await qa_summary.answer(session, self.services.rules, staff, question)
+            await turn_context.send_activity(reply_activity(reply.card, reply.text))
             return
 
         async with self.services.transaction() as session:
