@@ -8,11 +8,17 @@ A turn:
 4. With a dialog running, "cancel" stops it (nothing was written); anything else continues it.
 5. Otherwise the message is understood and answered, or a dialog is started.
 
+An ``Action.Execute`` on an IR card arrives as an ``adaptiveCard/action`` invoke instead
+(``on_invoke_activity``): the same identity step, then ``storage.ir_actions`` does or refuses the
+action, the answer is this user's view of the card, and every sent copy of the card that is now
+behind is edited in place.
+
 What is logged: activity types and ids, intents, counts. Never text, names or card values.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections import OrderedDict
@@ -20,14 +26,21 @@ from collections.abc import Callable
 from typing import Any
 
 from botbuilder.core import (
+    BotAdapter,
     CardFactory,
     ConversationState,
+    InvokeResponse,
     MessageFactory,
     TurnContext,
 )
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema import (
+    Activity,
+    AdaptiveCardInvokeResponse,
+    ChannelAccount,
+    ConversationReference,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import answers, qa_summary
@@ -43,6 +56,7 @@ from bot.cards.common import (
     welcome_card,
 )
 from bot.cards.elements import Card, card_to_text
+from bot.cards.ir_card import GOOD, WARNING, ir_card, notice_card
 from bot.caseload import CaseloadCache
 from bot.services import BotServices
 from bot.understanding import (
@@ -57,6 +71,7 @@ from bot.understanding import (
 )
 from dialogs.prompts import NONCE_KEY
 from domain.ports import ChildSummary, StaffMember, visibility_for
+from storage import ir_actions, ir_cards
 from storage.audit import record_audit
 from storage.bot_state import StorageConflictError
 from storage.conversations import remember_conversation
@@ -76,6 +91,14 @@ CHILD_ANSWERS = {Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.CP_CONFERENCE_DUE}
 #: turn_state key set only by in-process adapters (the terminal), never from a request.
 TRUSTED_EMAIL = "iro.trusted_email"
 ASK_WHICH_CHILD = "Which child do you mean? You can type their name or child ID."
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_ACTION_FAILED = "Sorry, something went wrong on my side, so nothing was changed. Please try " \
+    "again in a moment."  # fmt: skip
+#: Editing the sent copies of a card happens before the invoke is answered (so a test, or the
+#: next click, sees them true), but never for longer than this: Teams gives up on an invoke
+#: after a few seconds. A copy left behind is edited at the next action or refresh of the card.
+CARD_UPDATE_BUDGET_SECONDS = 4.0
 
 DialogSetFactory = Callable[[Any, BotServices, CaseloadCache], DialogSet]
 
@@ -334,6 +357,100 @@ class IroBot(TeamsActivityHandler):
             if outcome.get("child"):
                 memory["last_child"] = outcome["child"]
 
+    # -- Adaptive Card actions (Action.Execute) -----------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        # adaptiveCard/action is answered here rather than through on_adaptive_card_invoke:
+        # botbuilder 4.17's default path serialises the body, then CloudAdapter serialises it
+        # again and the card action gets HTTP 500 (architecture.md, "Known traps"). A model
+        # body is serialised once, by IroCloudAdapter.
+        if turn_context.activity.name == ADAPTIVE_CARD_ACTION:
+            return await self._card_action(turn_context)
+        return await super().on_invoke_activity(turn_context)
+
+    async def _card_action(self, ctx: TurnContext) -> InvokeResponse:
+        """Do (or refuse) an IR card's action; answer with this user's view of the card.
+
+        Always HTTP 200 with a card: a refusal, a stale click or a failure is explained on the
+        card, never turned into an error Teams would show as "something went wrong".
+        """
+        staff = await self._identify_and_remember(ctx, refuse=False)
+        if staff is None:
+            return card_invoke_response(notice_card(UNKNOWN_USER))
+        verb, data = card_action_value(ctx.activity.value)
+        known = verb if verb in set(ir_actions.CardVerb) else "unknown"
+        if verb is None:
+            return card_invoke_response(notice_card(ir_actions.NOT_READABLE))
+        try:
+            async with self.services.transaction() as session:
+                result = await ir_actions.act_on_ir(
+                    session, self.services.rules, staff, verb, data, self.services.today()
+                )
+        except Exception as error:  # the user gets an answer; the log gets no data
+            logger.error("IR card action %s failed: %s", known, type(error).__name__)
+            return card_invoke_response(notice_card(CARD_ACTION_FAILED))
+        logger.info("IR card action %s: %s", known, result.outcome.value)
+        if result.reference is not None and result.outcome is not ir_actions.Outcome.NOT_FOUND:
+            try:
+                await self._update_sent_cards(ctx, result.reference)
+            except Exception as error:  # the action stands; the copies are fixed next time
+                logger.warning("Updating sent IR cards failed: %s", type(error).__name__)
+        if result.view is None:
+            return card_invoke_response(notice_card(result.message or NOT_READABLE_CARD))
+        notice = None
+        if result.message is not None:
+            tone = GOOD if result.outcome is ir_actions.Outcome.DONE else WARNING
+            notice = (result.message, tone)
+        return card_invoke_response(ir_card(result.view, result.rights, notice))
+
+    async def _update_sent_cards(self, ctx: TurnContext, reference: str) -> None:
+        """Cards stay true: edit in place every sent copy of the IR's card that shows an older
+        version, each rendered for the person whose chat it is in (their buttons)."""
+        async with self.services.transaction() as session:
+            copies = await ir_cards.copies_to_update(session, reference)
+            if not copies:
+                return
+            loaded = await ir_cards.load_ir_card(
+                session, self.services.rules, reference, self.services.today()
+            )
+            holders = await ir_cards.viewers(session, [c.staff_id for c in copies])
+        # The edits run concurrently and outside any transaction (no lock held over HTTP).
+        edits: dict[asyncio.Task[bool], ir_cards.CardCopy] = {}
+        for copy in copies:
+            rights = ir_cards.card_rights(loaded.parties, holders.get(copy.staff_id))
+            card = ir_card(loaded.view, rights)
+            edits[asyncio.ensure_future(self._edit_card(ctx, copy, card))] = copy
+        done, pending = await asyncio.wait(edits, timeout=CARD_UPDATE_BUDGET_SECONDS)
+        for task in pending:
+            task.cancel()
+        edited = [edits[task].id for task in done if not task.cancelled() and task.result()]
+        if pending:
+            logger.warning("Left %d IR card copies to update later", len(pending))
+        async with self.services.transaction() as session:
+            await ir_cards.mark_updated(session, edited, loaded.view.version)
+
+    async def _edit_card(self, ctx: TurnContext, copy: ir_cards.CardCopy, card: Card) -> bool:
+        activity = reply_activity(card)
+        activity.id = copy.activity_id
+        reference = ConversationReference().deserialize(copy.conversation_reference())
+
+        async def edit(turn: TurnContext) -> None:
+            await turn.update_activity(activity)
+
+        try:
+            # With this turn's identity, so the edit is authenticated as the bot that was
+            # addressed (the proactive path builds its connector from the claims).
+            await ctx.adapter.continue_conversation(
+                reference, edit, claims_identity=ctx.turn_state.get(BotAdapter.BOT_IDENTITY_KEY)
+            )
+        except Exception as error:  # one copy failing must not stop the others
+            logger.warning(
+                "Could not update an IR card (conversation=%s activity=%s): %s",
+                copy.conversation_id, copy.activity_id, type(error).__name__,
+            )  # fmt: skip
+            return False
+        return True
+
     # -- identity and conversation references ------------------------------------------------
 
     async def _identify_and_remember(
@@ -383,6 +500,35 @@ class IroBot(TeamsActivityHandler):
             return
         first = staff.display_name.split()[0] if staff.display_name else None
         await ctx.send_activity(reply_activity(welcome_card(first)))
+
+
+NOT_READABLE_CARD = ir_actions.NOT_READABLE
+
+
+def card_action_value(value: Any) -> tuple[str | None, dict[str, Any]]:
+    """The verb and data of an ``adaptiveCard/action`` invoke (``value.action``), or (None, {})
+    when it is not an ``Action.Execute`` with a verb."""
+    action = value.get("action") if isinstance(value, dict) else None
+    if not isinstance(action, dict) or action.get("type") != "Action.Execute":
+        return None, {}
+    verb = action.get("verb")
+    data = action.get("data")
+    return (verb if isinstance(verb, str) and verb else None), (
+        data if isinstance(data, dict) else {}
+    )
+
+
+def card_invoke_response(card: Card) -> InvokeResponse:
+    """HTTP 200 with the card Teams shows in place of the one whose button was pressed.
+
+    The body is an ``AdaptiveCardInvokeResponse`` model, not a dict: see on_invoke_activity.
+    """
+    return InvokeResponse(
+        status=200,
+        body=AdaptiveCardInvokeResponse(
+            status_code=200, type=ADAPTIVE_CARD_CONTENT_TYPE, value=card
+        ),
+    )
 
 
 async def _email_from_teams(ctx: TurnContext) -> str | None:

@@ -30,6 +30,7 @@ from domain.reviews import (
 from domain.rules import RuleSet
 from domain.stage_owners import stage_owner
 from storage.audit import record_audit
+from storage.ir_cards import enqueue_for_events
 from storage.models import BroughtForwardDirection, Child, Review, ReviewBooking, Staff
 from storage.repositories.issues import add_ir
 from storage.repositories.staff import to_staff_member
@@ -303,7 +304,7 @@ async def raise_issue(
     owner = await stage_owner_for(session, rules, child, stage_key)
     social_worker = await session.get(Staff, child.social_worker_id) if child.social_worker_id \
         else None  # fmt: skip
-    ir, _events = ir_model.raise_ir(
+    ir, events = ir_model.raise_ir(
         rules,
         child_id=child.child_id,
         raised_by=actor.email,
@@ -322,6 +323,9 @@ async def raise_issue(
         session, "ir.raise", actor_staff_id=actor.id, entity_type="ir", entity_id=reference,
         detail={"child_pk": child.id, "stage": stage_key, "reasons": len(ir.reasons)},
     )  # fmt: skip
+    # In this transaction, so the IR and the news of it are stored together or not at all:
+    # the stage owner's card, the IRO's copy, and a word to the child's social worker.
+    await enqueue_for_events(session, rules, reference, events, today)
     return RaisedIr(
         reference=reference,
         ir=ir,

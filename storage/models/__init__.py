@@ -12,6 +12,7 @@ from storage.models.children import (
     Review,
     ReviewBooking,
 )
+from storage.models.ir_cards import IrCardMessage
 from storage.models.issues import IrReason, IrReferenceCounter, IrStageEntry, IssueResolution
 from storage.models.outbox import Notification
 from storage.models.staff import ConversationRef, Staff
@@ -24,6 +25,7 @@ __all__ = [
     "ConversationRef",
     "CpConference",
     "CpPlan",
+    "IrCardMessage",
     "IrReason",
     "IrReferenceCounter",
     "IrStageEntry",

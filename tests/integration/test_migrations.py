@@ -37,7 +37,8 @@ from storage.engine import create_engine, session_factory
 from storage.models import AuditEntry
 
 POSTGRES_URL_VARIABLE = "IRO_TEST_POSTGRES_URL"
-HEAD = "0001"
+HEAD = "0002"
+NEXT = f"{int(HEAD) + 1:04d}"  # the extra revision some tests add on top
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -216,13 +217,15 @@ async def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(migr
 def _extra_revision(
     monkeypatch: pytest.MonkeyPatch, folder: Path, upgrade_body: str, name: str
 ) -> None:
-    """Make the migrations include one more revision, 0002, whose upgrade() is ``upgrade_body``."""
+    """Make the migrations include one more revision, after HEAD, whose upgrade() is
+    ``upgrade_body``."""
     folder.mkdir()
-    (folder / f"0002_{name}.py").write_text(
+    (folder / f"{NEXT}_{name}.py").write_text(
         f'"""{name}"""\n'
         "import sqlalchemy as sa\n"
         "from alembic import op\n\n"
-        'revision = "0002"\ndown_revision = "0001"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        f'revision = "{NEXT}"\ndown_revision = "{HEAD}"\nbranch_labels = None\n'
+        "depends_on = None\n\n\n"
         f"def upgrade():\n{upgrade_body}\n\n"
         "def downgrade():\n    pass\n"
     )
@@ -291,7 +294,7 @@ async def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(
 
     await migrate.upgrade(migrated_url)
 
-    assert await migrate.current_revision(migrated_url) == "0002"
+    assert await migrate.current_revision(migrated_url) == NEXT
     count = "SELECT count(*) FROM reviews"
     reviews = await _on_connection(migrated_url, lambda c: c.execute(text(count)).scalar_one())
     assert reviews == 1
@@ -374,7 +377,7 @@ def test_iro_bot_migrate_upgrades_the_database_url(
     assert cli.main(["migrate"]) == 0
     out = capsys.readouterr().out
     assert "Schema before: none" in out
-    assert f"Schema after:  {HEAD} (initial schema)" in out
+    assert f"Schema after:  {HEAD} (ir card messages)" in out
     assert database.exists()
 
     assert cli.main(["migrate"]) == 0
