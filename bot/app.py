@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import IroCloudAdapter, create_adapter
+from bot.dispatcher import DispatchPolicy, attach_dispatcher, build_dispatcher
 from bot.settings import Settings
 from storage.engine import create_engine
 
@@ -54,6 +55,7 @@ def create_app(
     engine: AsyncEngine | None = None,
     adapter: IroCloudAdapter | None = None,
     health_timeout: float = HEALTH_TIMEOUT_SECONDS,
+    dispatch: DispatchPolicy | None = None,
 ) -> web.Application:
     """The aiohttp application serving ``bot``.
 
@@ -63,6 +65,8 @@ def create_app(
     ``adapter``: defaults to ``create_adapter(settings)``; an adapter without a turn-error
     handler gets ``on_turn_error`` below. The app closes the adapter's kept clients when it
     shuts down either way.
+    ``dispatch``: when given, the outbox dispatcher (``bot/dispatcher.py``) runs in this
+    process for the app's lifetime (``iro-bot serve`` passes it; tests leave it off).
     """
     if adapter is None:
         adapter = create_adapter(settings, on_turn_error=on_turn_error)
@@ -92,6 +96,9 @@ def create_app(
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    if dispatch is not None:
+        # Registered before ``close``: the dispatcher stops before the clients it sends with.
+        attach_dispatcher(app, build_dispatcher(settings, adapter, engine, policy=dispatch))
     app.on_cleanup.append(close)
     return app
 

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("bot.serve_command", "run the bot's web server"),
     "run": ("bot.run_command", "serve on loopback with the Agents Playground (make run)"),
     "chat": ("bot.chat_command", "talk to the bot in this terminal"),
+    "worker": ("bot.worker_command", "deliver notifications without the web server"),
     "report": ("bot.report_command", "the annual report's tables (IRs, reviews, missing)"),
     "manifest": ("bot.manifest_command", "build the Teams app package (manifest.json and icons)"),
 }

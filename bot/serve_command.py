@@ -26,6 +26,7 @@ from bot.app import (
     create_app,
     warn_if_unauthenticated,
 )
+from bot.dispatcher import DispatchPolicy
 from bot.settings import Settings
 from bot.wiring import build_bot
 from storage import migrate
@@ -86,7 +87,9 @@ async def serve(
     try:
         # Fail now, with a message that says what to do, rather than on some later request.
         await migrate.check_schema(engine)
-        app = create_app(settings, build_bot(settings, engine), engine=engine)
+        # The outbox dispatcher runs in this process too (iro-bot worker runs it alone).
+        bot = build_bot(settings, engine)
+        app = create_app(settings, bot, engine=engine, dispatch=DispatchPolicy())
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, host, port)

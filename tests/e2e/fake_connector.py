@@ -98,6 +98,7 @@ class Fault:
     delay: float = 0.0
     body: Any = None
     remaining: int | None = 1  # None: every call from now on
+    headers: Mapping[str, str] | None = None  # e.g. {"Retry-After": "2"} with a 429
 
 
 @dataclass
@@ -256,12 +257,13 @@ class FakeConnector:
         delay: float = 0.0,
         code: str = "ServiceError",
         message: str = "Injected fault",
+        headers: Mapping[str, str] | None = None,
     ) -> Fault:
         """The next ``times`` calls of ``operation`` (None: all) answer ``status`` with a
         Bot Connector ``ErrorResponse`` body; e.g. ``fail("reply", status=403,
         code="BotNotInConversationRoster")``."""
         body = {"error": {"code": code, "message": message}}
-        return self._add_fault(operation, Fault(status, delay, body, times))
+        return self._add_fault(operation, Fault(status, delay, body, times, headers))
 
     def delay(self, operation: str, seconds: float, *, times: int | None = 1) -> Fault:
         """The next ``times`` calls of ``operation`` (None: all) are answered normally, late."""
@@ -318,7 +320,9 @@ class FakeConnector:
             if fault.status is not None:
                 call.status = fault.status
                 self._record(call)
-                return _json(fault.body, fault.status)
+                response = _json(fault.body, fault.status)
+                response.headers.update(fault.headers or {})
+                return response
         call.status, payload = answer(call)
         self._record(call)
         return _json(payload, call.status)
