@@ -929,8 +929,21 @@ def build_dispatcher(
         app_id=settings.app_id,
         policy=policy,
         name=name,
-        hooks=hooks or DispatchHooks(),
+        hooks=hooks or default_hooks(settings),
     )
+
+
+def default_hooks(settings: Settings) -> DispatchHooks:
+    """IR cards are rendered for each recipient at send time (so a card that waited in the
+    outbox shows the IR as it is now), and where each was posted is recorded for later edits."""
+    from bot.cards.ir_card import ir_card
+    from bot.clock import today_in
+    from domain.rules import load_rules
+    from storage.ir_cards import IrCardHooks
+
+    rules = load_rules(settings.rules_path or None)
+    cards = IrCardHooks(rules, today=lambda: today_in(rules.timezone), render=ir_card)
+    return DispatchHooks(prepare=cards.prepare, on_sent=cards.on_sent)
 
 
 def attach_dispatcher(app: web.Application, dispatcher: Dispatcher) -> None:
