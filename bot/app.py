@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import IroCloudAdapter, create_adapter
 from bot.dispatcher import DispatchPolicy, attach_dispatcher, build_dispatcher
+from bot.scheduler import SchedulerConfig, attach_scheduler, build_scheduler
 from bot.settings import Settings
 from storage.engine import create_engine
 
@@ -56,6 +57,7 @@ def create_app(
     adapter: IroCloudAdapter | None = None,
     health_timeout: float = HEALTH_TIMEOUT_SECONDS,
     dispatch: DispatchPolicy | None = None,
+    schedule: SchedulerConfig | None = None,
 ) -> web.Application:
     """The aiohttp application serving ``bot``.
 
@@ -67,6 +69,7 @@ def create_app(
     shuts down either way.
     ``dispatch``: when given, the outbox dispatcher (``bot/dispatcher.py``) runs in this
     process for the app's lifetime (``iro-bot serve`` passes it; tests leave it off).
+    ``schedule``: when given, the reminder scheduler (``bot/scheduler.py``) runs likewise.
     """
     if adapter is None:
         adapter = create_adapter(settings, on_turn_error=on_turn_error)
@@ -99,6 +102,9 @@ def create_app(
     if dispatch is not None:
         # Registered before ``close``: the dispatcher stops before the clients it sends with.
         attach_dispatcher(app, build_dispatcher(settings, adapter, engine, policy=dispatch))
+    if schedule is not None:
+        # Also before ``close``: a tick in progress finishes before an owned engine goes.
+        attach_scheduler(app, build_scheduler(settings, engine, schedule))
     app.on_cleanup.append(close)
     return app
 

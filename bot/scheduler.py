@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -529,18 +529,23 @@ class Scheduler:
 # -- wiring -----------------------------------------------------------------------------------
 
 
-def build_scheduler(
-    settings: Settings,
-    engine: AsyncEngine,
-    scheduler_settings: SchedulerSettings | None = None,
-) -> Scheduler | None:
-    """The scheduler as ``iro-bot serve`` and ``iro-bot worker`` run it; None when
-    ``IRO_SCHEDULER_ENABLED`` is false. ValueError for settings that make no sense."""
-    chosen = scheduler_settings or SchedulerSettings()
-    if not chosen.enabled:
-        return None
-    rules = load_rules(settings.rules_path or None)
-    return Scheduler(session_factory(engine), rules, chosen.config())
+def load_scheduler_config(settings: SchedulerSettings | None = None) -> SchedulerConfig | None:
+    """The scheduler's configuration from ``IRO_SCHEDULER_*`` (or ``settings``); None when
+    ``IRO_SCHEDULER_ENABLED`` is false. A ValueError of one line names a setting that makes no
+    sense, for the command line to print."""
+    try:
+        chosen = settings or SchedulerSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "IRO_SCHEDULER_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise ValueError(f"{name}: {first['msg']}") from None
+    return chosen.config() if chosen.enabled else None
+
+
+def build_scheduler(settings: Settings, engine: AsyncEngine, config: SchedulerConfig) -> Scheduler:
+    """The scheduler as ``iro-bot serve`` and ``iro-bot worker`` run it, on ``engine``'s store
+    with the authority's rules (``IRO_RULES``)."""
+    return Scheduler(session_factory(engine), load_rules(settings.rules_path or None), config)
 
 
 _SCHEDULER_TASK_KEY = web.AppKey("scheduler_task", asyncio.Task)

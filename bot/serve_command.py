@@ -27,6 +27,7 @@ from bot.app import (
     warn_if_unauthenticated,
 )
 from bot.dispatcher import DispatchPolicy
+from bot.scheduler import SchedulerConfig, load_scheduler_config
 from bot.settings import Settings
 from bot.wiring import build_bot
 from storage import migrate
@@ -63,11 +64,12 @@ def run_serve_until_stopped(host: str, port: int) -> int:
         configure_logging(settings.log_level)
         check_startup(settings, host)
         migrate.validate_url(settings.database_url)
+        schedule = load_scheduler_config()
     except (StartupRefusedError, ValueError) as exc:
         print(f"iro-bot serve: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(serve(settings, host, port))
+        return asyncio.run(serve(settings, host, port, schedule=schedule))
     except migrate.SchemaMismatchError as exc:
         print(f"iro-bot serve: {exc}", file=sys.stderr)
         return 1
@@ -79,9 +81,16 @@ def run_serve_until_stopped(host: str, port: int) -> int:
 
 
 async def serve(
-    settings: Settings, host: str, port: int, *, stop: asyncio.Event | None = None
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    stop: asyncio.Event | None = None,
+    schedule: SchedulerConfig | None = None,
 ) -> int:
-    """Serve until ``stop`` is set (by SIGINT/SIGTERM when not given). Returns the exit status."""
+    """Serve until ``stop`` is set (by SIGINT/SIGTERM when not given). Returns the exit status.
+
+    ``schedule``: run the reminder scheduler in this process too (``IRO_SCHEDULER_*``)."""
     engine = create_engine(settings.database_url)
     runner: web.AppRunner | None = None
     try:
@@ -89,7 +98,7 @@ async def serve(
         await migrate.check_schema(engine)
         # The outbox dispatcher runs in this process too (iro-bot worker runs it alone).
         bot = build_bot(settings, engine)
-        app = create_app(settings, bot, engine=engine, dispatch=DispatchPolicy())
+        app = create_app(settings, bot, engine=engine, dispatch=DispatchPolicy(), schedule=schedule)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, host, port)

@@ -4,7 +4,8 @@
 keep delivery apart from the web server (or want more dispatchers). Any number of workers and
 servers may run against one store: claims are leased, so each notification is delivered by one
 of them (see ``bot/dispatcher.py`` for what "exactly once" means precisely). The scheduler
-(reminders, digests) will run here too.
+(reminders, digests: ``bot/scheduler.py``) runs here too, unless ``IRO_SCHEDULER_ENABLED`` is
+false; several schedulers on one store enqueue each reminder once.
 
 Exit status: 0 after a graceful stop (sends in flight finish, claimed notifications not yet
 tried are handed back at once); 2 for bad options or settings; 1 when the store cannot be used
@@ -26,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.adapter import create_adapter
 from bot.app import configure_logging
 from bot.dispatcher import DispatchPolicy, build_dispatcher
+from bot.scheduler import SchedulerConfig, build_scheduler, load_scheduler_config
 from bot.settings import Settings
 from storage import migrate
 from storage.engine import create_engine
@@ -118,11 +120,12 @@ def run_worker(args: argparse.Namespace) -> int:
         configure_logging(settings.log_level)
         migrate.validate_url(settings.database_url)
         policy = policy_from(args)
+        schedule = load_scheduler_config()
     except ValueError as exc:
         print(f"iro-bot worker: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(work(settings, policy, name=args.name))
+        return asyncio.run(work(settings, policy, name=args.name, schedule=schedule))
     except migrate.SchemaMismatchError as exc:
         print(f"iro-bot worker: {exc}", file=sys.stderr)
         return 1
@@ -138,8 +141,11 @@ async def work(
     *,
     name: str | None = None,
     stop: asyncio.Event | None = None,
+    schedule: SchedulerConfig | None = None,
 ) -> int:
-    """Deliver until ``stop`` is set (by SIGINT/SIGTERM when not given). The exit status."""
+    """Deliver until ``stop`` is set (by SIGINT/SIGTERM when not given). The exit status.
+
+    ``schedule``: run the reminder scheduler alongside, stopped when the dispatcher stops."""
     engine = create_engine(settings.database_url)
     adapter = create_adapter(settings)
     try:
@@ -155,11 +161,16 @@ async def work(
                 loop.add_signal_handler(signum, dispatcher.stop)
         else:
             watcher = asyncio.create_task(_stop_when_set(stop, dispatcher.stop))
+        scheduler = build_scheduler(settings, engine, schedule) if schedule else None
+        ticking = asyncio.create_task(scheduler.run()) if scheduler else None
         try:
             await dispatcher.run()
         finally:
             if watcher is not None:
                 watcher.cancel()
+            if scheduler is not None and ticking is not None:
+                scheduler.stop()  # a tick in progress finishes; it writes nothing half-way
+                await ticking
         return 0
     finally:
         await adapter.close()

@@ -13,16 +13,22 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
+from botbuilder.core import ActivityHandler
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import bot.scheduler as scheduler_module
-from bot.scheduler import Scheduler, SchedulerConfig, attach_scheduler
+from bot import worker_command
+from bot.app import create_app
+from bot.dispatcher import DispatchPolicy
+from bot.scheduler import SCHEDULER_KEY, Scheduler, SchedulerConfig, attach_scheduler
+from bot.settings import Settings
 from domain.issues_resolution import IRStatus
 from domain.reminders import (
     BookingFacts,
@@ -33,7 +39,9 @@ from domain.reminders import (
     reminders_due,
 )
 from domain.rules import load_rules
+from storage import migrate
 from storage.demo import ADELE, ALEX, ISAIAH, seed_demo
+from storage.engine import create_engine, session_factory
 from storage.models import (
     AuditEntry,
     Child,
@@ -320,3 +328,56 @@ async def test_runs_in_the_bot_process_alongside_the_app(
     count = len(await outbox(demo))
     await asyncio.sleep(0.2)
     assert len(await outbox(demo)) == count  # stopped: nothing more is written
+
+
+async def test_create_app_runs_the_scheduler_only_when_asked(engine: AsyncEngine) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    plain = create_app(settings, ActivityHandler(), engine=engine)
+    assert SCHEDULER_KEY not in plain
+    served = create_app(settings, ActivityHandler(), engine=engine,
+                        schedule=SchedulerConfig(interval_seconds=3600))  # fmt: skip
+    runner = web.AppRunner(served)
+    await runner.setup()
+    try:
+        assert served[SCHEDULER_KEY].config.interval_seconds == 3600
+    finally:
+        await runner.cleanup()  # stops the scheduler's task before the app goes
+
+
+async def test_the_worker_runs_the_scheduler_beside_the_dispatcher(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}"
+    await migrate.upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await seed_demo(session, RULES, today=MONDAY, children=40)
+    finally:
+        await engine.dispose()
+    real_build = worker_command.build_scheduler
+
+    def pinned(*args: Any) -> Scheduler:
+        scheduler = real_build(*args)
+        scheduler.clock = lambda: at(MONDAY, 9)  # the wall clock may be a Sunday night
+        return scheduler
+
+    monkeypatch.setattr(worker_command, "build_scheduler", pinned)
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    stop = asyncio.Event()
+    policy = DispatchPolicy(poll_interval=0.05)
+    working = asyncio.create_task(worker_command.work(
+        settings, policy, stop=stop, schedule=SchedulerConfig(interval_seconds=0.05)))  # fmt: skip
+    engine = create_engine(url)
+    try:
+        for _ in range(200):
+            async with session_factory(engine)() as session:
+                kinds = set(await session.scalars(select(Notification.kind)))
+            if ReminderKind.DIGEST in kinds:
+                break
+            await asyncio.sleep(0.05)
+        assert ReminderKind.DIGEST in kinds
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(working, 30) == 0
+        await engine.dispose()

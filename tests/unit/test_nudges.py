@@ -8,7 +8,7 @@ import pytest
 
 from bot.cards.elements import card_to_text
 from bot.cards.nudges import digest_nudge, follow_up_nudge, reports_nudge, when
-from bot.scheduler import SchedulerConfig, SchedulerSettings
+from bot.scheduler import SchedulerConfig, SchedulerSettings, load_scheduler_config
 from domain.ports import ChildSummary, StaffMember
 from domain.reminders import BookingFacts, HeldReviewFacts, follow_up_reminders, report_reminders
 from domain.reviews import decisions_due
@@ -99,3 +99,18 @@ def test_scheduler_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch
         SchedulerSettings(_env_file=None)  # type: ignore[call-arg]
     with pytest.raises(ValueError):
         SchedulerConfig(work_start=time(18), work_end=time(8))
+
+
+def test_load_scheduler_config_is_one_line_about_a_bad_setting_and_none_when_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IRO_SCHEDULER_WORK_START", "half past eight")
+    with pytest.raises(ValueError) as refused:
+        load_scheduler_config()
+    assert str(refused.value).startswith("IRO_SCHEDULER_WORK_START: ")
+    assert "\n" not in str(refused.value)
+    monkeypatch.delenv("IRO_SCHEDULER_WORK_START")
+    monkeypatch.setenv("IRO_SCHEDULER_ENABLED", "false")
+    assert load_scheduler_config() is None
+    monkeypatch.setenv("IRO_SCHEDULER_ENABLED", "true")
+    assert load_scheduler_config() == SchedulerConfig()
