@@ -58,6 +58,7 @@ from bot.cards.common import (
 from bot.cards.elements import Card, card_to_text
 from bot.cards.ir_card import GOOD, WARNING, ir_card, notice_card
 from bot.caseload import CaseloadCache
+from bot.rosters import learn_from_roster
 from bot.services import BotServices
 from bot.understanding import (
     ChildCandidate,
@@ -195,15 +196,21 @@ class IroBot(TeamsActivityHandler):
         await self._act(turn_context, staff, memory, heard, text, chosen_pk=None)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        staff = await self._identify_and_remember(turn_context, refuse=False)
-        await self._welcome(turn_context, staff)
+        # Teams also sends conversationUpdate (membersAdded) for the same install, which
+        # welcomes; here the reference is kept and the roster read, without a second welcome.
+        await self._identify_and_remember(turn_context, refuse=False)
+        await learn_from_roster(turn_context, self.services)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
     ) -> None:
+        # Whoever joined, the roster may hold staff the bot could not reach before.
+        await learn_from_roster(turn_context, self.services)
         recipient = turn_context.activity.recipient
-        # Welcome once, when the bot itself joins the conversation (personal install).
-        if any(m.id == recipient.id for m in members_added):
+        # Welcome once, when the bot itself joins a personal chat (not a whole team).
+        conversation_type = getattr(turn_context.activity.conversation, "conversation_type", None)
+        bot_joined = any(m.id == recipient.id for m in members_added)
+        if bot_joined and conversation_type in (None, "personal"):
             staff = await self._identify_and_remember(turn_context, refuse=False)
             await self._welcome(turn_context, staff)
 

@@ -59,3 +59,34 @@ async def remember_conversation(
             setattr(row, key, value)
         return True
     return wrote
+
+
+async def learn_teams_user_ids(
+    session: AsyncSession, members: list[tuple[str | None, str | None, str]]
+) -> int:
+    """Record Teams user ids (29:...) from a roster: ``(aad_object_id, email, teams_user_id)``.
+
+    Matched to staff on the AAD object id, else the e-mail/UPN. A proactive 1:1 needs the Teams
+    user id (one created with the AAD id is accepted, then fails with UserNotFound), and people
+    who have never written to the bot are known only through the rosters of chats it is in.
+    Returns how many staff records changed.
+    """
+    changed = 0
+    for aad, email, teams_id in members:
+        if not teams_id:
+            continue
+        match = None
+        if aad:
+            match = Staff.aad_object_id == aad
+        elif email:
+            match = Staff.email == email.strip().lower()
+        if match is None:
+            continue
+        result = await session.execute(
+            update(Staff)
+            .where(match)
+            .where((Staff.teams_user_id.is_(None)) | (Staff.teams_user_id != teams_id))
+            .values(teams_user_id=teams_id)
+        )
+        changed += result.rowcount or 0  # type: ignore[attr-defined]
+    return changed

@@ -1,0 +1,37 @@
+"""Teams user ids learnt from a group chat's roster, so people who never wrote to the bot can be
+reached in a 1:1 (one created with the AAD object id fails with UserNotFound)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.demo import ADELE, MEGAN
+from storage.engine import session_factory
+from storage.models import Staff
+from tests.e2e.test_conversation import Demo, demo  # noqa: F401  (the seeded-demo fixture)
+
+
+async def test_the_bot_added_to_a_group_chat_learns_staff_teams_ids(demo: Demo) -> None:  # noqa: F811
+    client = demo.client()
+    roster = [
+        {"id": "29:1adele-roster", "aadObjectId": ADELE.aad_object_id, "name": "Adele Vance"},
+        # Matched on e-mail when the roster has no AAD id for someone.
+        {"id": "29:1megan-roster", "email": MEGAN.email, "name": "Megan Bowen"},
+        {"id": "29:1stranger", "aadObjectId": "99999999-0000-0000-0000-000000000000",
+         "name": "Not Staff"},
+    ]
+    client.connector.set_members(roster, conversation_id=client.conversation_id)
+    update = client.activity(
+        "conversationUpdate",
+        membersAdded=[{"id": client.bot_id}],
+        conversation={"id": client.conversation_id, "conversationType": "groupChat",
+                      "tenantId": "00000000-0000-0000-0000-0000000000aa", "isGroup": True},
+    )
+    posted = await client.post(update)
+    assert posted.status in (200, 201, 202)
+    async with session_factory(demo.engine)() as session:
+        ids = dict((await session.execute(
+            select(Staff.email, Staff.teams_user_id).where(
+                Staff.email.in_([ADELE.email, MEGAN.email]))
+        )).all())  # fmt: skip
+    assert ids == {ADELE.email: "29:1adele-roster", MEGAN.email: "29:1megan-roster"}
