@@ -133,6 +133,7 @@ class IroBot(TeamsActivityHandler):
         )
         # Conversation references already stored by this process: skip the write next turn.
         self._remembered: OrderedDict[tuple[int, str], str] = OrderedDict()
+        self._rosters_read: set[str] = set()  # group conversations whose roster was read
 
     # -- the turn ----------------------------------------------------------------------------
 
@@ -151,6 +152,7 @@ class IroBot(TeamsActivityHandler):
         if staff is None:
             return
         activity = turn_context.activity
+        await self._learn_group_roster_once(turn_context)
         text = (activity.text or "").strip()
         value = activity.value if isinstance(activity.value, dict) else None
         memory: dict[str, Any] = await self.memory.get(turn_context, dict)
@@ -500,6 +502,16 @@ class IroBot(TeamsActivityHandler):
         self._remembered[key] = fingerprint
         while len(self._remembered) > 10000:
             self._remembered.popitem(last=False)
+
+    async def _learn_group_roster_once(self, ctx: TurnContext) -> None:
+        """The first message this process sees in a group chat or channel reads its roster
+        (membership events can predate the bot's store, or not be sent at all)."""
+        conversation = ctx.activity.conversation
+        kind = getattr(conversation, "conversation_type", None)
+        if kind in (None, "personal") or conversation.id in self._rosters_read:
+            return
+        self._rosters_read.add(conversation.id)
+        await learn_from_roster(ctx, self.services)
 
     async def _welcome(self, ctx: TurnContext, staff: StaffMember | None) -> None:
         if staff is None:

@@ -35,3 +35,19 @@ async def test_the_bot_added_to_a_group_chat_learns_staff_teams_ids(demo: Demo) 
                 Staff.email.in_([ADELE.email, MEGAN.email]))
         )).all())  # fmt: skip
     assert ids == {ADELE.email: "29:1adele-roster", MEGAN.email: "29:1megan-roster"}
+
+
+async def test_the_first_message_in_a_group_chat_reads_its_roster(demo: Demo) -> None:  # noqa: F811
+    client = demo.client()
+    client.connector.set_members(
+        [{"id": "29:1adele-group", "aadObjectId": ADELE.aad_object_id, "name": "Adele Vance"}],
+        conversation_id=client.conversation_id,
+    )
+    group = {"id": client.conversation_id, "conversationType": "groupChat", "isGroup": True,
+             "tenantId": "00000000-0000-0000-0000-0000000000aa"}  # fmt: skip
+    await client.send_activity(client.message("help", conversation=group))
+    async with session_factory(demo.engine)() as session:
+        teams_id = await session.scalar(
+            select(Staff.teams_user_id).where(Staff.email == ADELE.email)
+        )
+    assert teams_id == "29:1adele-group"
