@@ -178,8 +178,7 @@ class ChooseChildDialog(ComponentDialog):
         return Rejected(pick_a_listed_child(len(choices)))
 
     async def _index(self, staff: StaffMember) -> ChildIndex:
-        async with self.services.transaction() as session:
-            return await self.caseload.index_for(session, staff)
+        return await self.caseload.index(self.services.transaction, staff)
 
 
 def _by_pk(index: ChildIndex, pk: object) -> ChildCandidate | None:
