@@ -20,7 +20,7 @@ from domain.errors import DomainError
 from domain.formatting import long_date, short_date
 from domain.ports import ChildSummary, Role, StaffMember, visibility_for
 from domain.rules import RuleSet
-from storage.actions import child_for_change, current_schedule
+from storage.actions import current_schedule
 from storage.audit import record_audit
 from storage.repositories import SqlChildRepository
 from storage.repositories.child_protection import cp_plans_for
@@ -42,24 +42,29 @@ def audit_child_read(session: AsyncSession, staff: StaffMember, child_pk: int, w
 async def next_review(
     session: AsyncSession, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
 ) -> Reply:
-    audit_child_read(session, staff, child.pk, "next_review")
-    row = await child_for_change(session, child.pk, visibility_for(staff))
     try:
-        schedule = await current_schedule(session, row, rules)
+        # From the summary the caller read with the user's visibility, in this transaction:
+        # reading the child's row again would be a second query for the same two fields.
+        schedule = await current_schedule(session, child, rules)
     except DomainError as exc:
+        audit_child_read(session, staff, child.pk, "next_review")
         return Reply(text=f"{child.display_name}: {exc}")
+    # Audited after the reads (same transaction): the entry is written at commit, so on SQLite
+    # the write lock is held for the insert and the commit only, not through the reads while
+    # other turns wait for it.
+    audit_child_read(session, staff, child.pk, "next_review")
     return Reply(card=next_review_card(child, schedule.next_due, today))
 
 
 async def explain(
     session: AsyncSession, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
 ) -> Reply:
-    audit_child_read(session, staff, child.pk, "explain")
-    row = await child_for_change(session, child.pk, visibility_for(staff))
     try:
-        schedule = await current_schedule(session, row, rules)
+        schedule = await current_schedule(session, child, rules)  # as in next_review
     except DomainError as exc:
+        audit_child_read(session, staff, child.pk, "explain")
         return Reply(text=f"{child.display_name}: {exc}")
+    audit_child_read(session, staff, child.pk, "explain")  # after the reads: see next_review
     due = schedule.next_due
     body = [
         heading(f"Why {child.display_name}'s next review is due {long_date(due.due)}"),

@@ -18,7 +18,7 @@ from domain import issues_resolution as ir_model
 from domain.deadlines import Deadline
 from domain.errors import DomainError
 from domain.formatting import short_date
-from domain.ports import StaffMember, Visibility, visibility_for
+from domain.ports import ChildSummary, StaffMember, Visibility, visibility_for
 from domain.reviews import (
     ReviewPart,
     ReviewSchedule,
@@ -53,12 +53,18 @@ async def child_for_change(session: AsyncSession, child_pk: int, visibility: Vis
     return child
 
 
-async def current_schedule(session: AsyncSession, child: Child, rules: RuleSet) -> ReviewSchedule:
+async def current_schedule(
+    session: AsyncSession, child: Child | ChildSummary, rules: RuleSet
+) -> ReviewSchedule:
+    """The child's review schedule now. A ``ChildSummary`` (already read, visibility checked)
+    serves as well as the row: only the period of care's start and the key are needed."""
     if child.looked_after_since is None:
         raise DomainError(
             "This child has no current period of care recorded, so no review is due."
         )
-    reviews, directions = await load_review_inputs(session, child.id)
+    reviews, directions = await load_review_inputs(
+        session, child.id if isinstance(child, Child) else child.pk
+    )
     return review_schedule(child.looked_after_since, reviews, rules, directions)
 
 
