@@ -31,7 +31,7 @@ from typing import Any
 from botbuilder.core import Storage
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
-from sqlalchemy import DateTime, Insert, Table, Text, delete, select, update
+from sqlalchemy import DateTime, Insert, Table, Text, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,6 +66,23 @@ class BotStateRecord(Base):
 _TABLE: Table = BotStateRecord.__table__  # type: ignore[assignment]
 
 InsertFactory = Callable[[Table], Any]
+
+# Every turn reads its conversation's state and most write it back: these two statements are
+# built once (SQLAlchemy spends longer building a statement and its cache key than running a
+# prebuilt one). The eTag check is the same single statement as ever.
+_READ = select(_TABLE.c.key, _TABLE.c.data, _TABLE.c.etag).where(
+    _TABLE.c.key.in_(bindparam("keys", expanding=True))
+)
+_UPDATE_IF_UNCHANGED = (
+    update(_TABLE)
+    .where(_TABLE.c.key == bindparam("state_key"), _TABLE.c.etag == bindparam("expected_etag"))
+    .values(
+        data=bindparam("new_data"),
+        etag=bindparam("new_etag"),
+        updated_at=bindparam("new_updated_at"),
+    )
+    .returning(_TABLE.c.key)
+)
 
 
 class StorageConflictError(KeyError):
@@ -166,9 +183,7 @@ class SqlAlchemyStorage(Storage):
         if not wanted:
             return {}
         async with self._sessions() as session:
-            rows = await session.execute(
-                select(_TABLE.c.key, _TABLE.c.data, _TABLE.c.etag).where(_TABLE.c.key.in_(wanted))
-            )
+            rows = await session.execute(_READ, {"keys": wanted})
             return {key: _deserialise(data, etag) for key, data, etag in rows}
 
     async def write(self, changes: Mapping[str, object] | None) -> None:
@@ -246,11 +261,10 @@ async def _write_if_unchanged(
     # On PostgreSQL a concurrent writer's UPDATE waits for ours to commit, then re-checks the
     # WHERE clause against the new row, so it sees our fresh eTag and matches nothing.
     updated = await session.execute(
-        update(_TABLE)
-        .where(_TABLE.c.key == key, _TABLE.c.etag == expected)
-        .values(**values)
-        .returning(_TABLE.c.key)
-    )
+        _UPDATE_IF_UNCHANGED,
+        {"state_key": key, "expected_etag": expected,
+         **{f"new_{name}": value for name, value in values.items()}},
+    )  # fmt: skip
     if updated.first() is not None:
         return True
     # No row with that eTag: either the key is absent (insert it, as MemoryStorage would) or it

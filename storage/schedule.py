@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,25 +63,28 @@ def _stored(child: Child) -> ScheduleColumns:
     )
 
 
+# Built once (every "next review" answer runs both): SQLAlchemy spends longer building a
+# statement and its cache key than running one it already has.
+_REVIEWS_OF = select(Review.held_on, Review.part).where(Review.child_pk == bindparam("child_pk"))
+_DIRECTIONS_OF = select(
+    BroughtForwardDirection.review_by,
+    BroughtForwardDirection.directed_on,
+    BroughtForwardDirection.reason,
+).where(BroughtForwardDirection.child_pk == bindparam("child_pk"))
+
+
 async def load_review_inputs(
     session: AsyncSession, child_pk: int
 ) -> tuple[list[ReviewHeld], list[BroughtForward]]:
     """One child's reviews held and brought-forward directions, as the domain takes them."""
+    params = {"child_pk": child_pk}
     reviews = [
         ReviewHeld(held_on, _part(part))
-        for held_on, part in await session.execute(
-            select(Review.held_on, Review.part).where(Review.child_pk == child_pk)
-        )
+        for held_on, part in await session.execute(_REVIEWS_OF, params)
     ]
     directions = [
         BroughtForward(review_by, directed_on, reason)
-        for review_by, directed_on, reason in await session.execute(
-            select(
-                BroughtForwardDirection.review_by,
-                BroughtForwardDirection.directed_on,
-                BroughtForwardDirection.reason,
-            ).where(BroughtForwardDirection.child_pk == child_pk)
-        )
+        for review_by, directed_on, reason in await session.execute(_DIRECTIONS_OF, params)
     ]
     return reviews, directions
 

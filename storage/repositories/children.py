@@ -10,14 +10,20 @@
   ``(covering_iro_id, next_review_due)``; both databases answer each arm with its index
   (SQLite's multi-index OR, PostgreSQL's BitmapOr);
 - every query is filtered by ``visibility_clause``, so no read bypasses domain.md section 5.
+
+The reads a bot turn makes (``get``, ``due_between``, ``overdue``) run statements built once per
+visibility shape, with every value a bound parameter (``_prepared``): SQLAlchemy spends ~1 ms
+building a statement like these and its cache key, and ~0.5 ms running one it already has
+(measured on 10k children; BENCHMARKS.md, "Turns over HTTP").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, or_, select, union
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,7 +32,13 @@ from domain.ports import ChildSummary, NameCandidate, Visibility
 from storage.models import Child, Staff
 from storage.repositories.names import child_display_name, prefix_range
 from storage.repositories.planning import filter_only
-from storage.repositories.visibility import visibility_clause
+from storage.repositories.visibility import (
+    VisibilityShape,
+    visibility_clause,
+    visibility_params,
+    visibility_shape,
+    visibility_template,
+)
 
 _Iro = aliased(Staff, name="iro")
 _CoveringIro = aliased(Staff, name="covering_iro")
@@ -80,7 +92,7 @@ def _to_summary(row: Row[Any]) -> ChildSummary:
 
 
 def _reviewed_or_covered_by(
-    iro_staff_id: int, due_condition: ColumnElement[bool]
+    iro_staff_id: Any, due_condition: ColumnElement[bool]
 ) -> ColumnElement[bool]:
     """The IRO's own children OR those they cover, each arm a range on its composite index.
 
@@ -94,17 +106,35 @@ def _reviewed_or_covered_by(
     )
 
 
+_PREPARED: dict[tuple[str, VisibilityShape], Select[Any]] = {}
+
+
+def _prepared(
+    name: str, visibility: Visibility, build: Callable[[ColumnElement[bool]], Select[Any]]
+) -> Select[Any]:
+    """The statement ``build`` makes from the visibility filter of this visibility's shape,
+    built the first time and reused after (its values are bound parameters:
+    ``visibility_params`` and the caller's own)."""
+    key = (name, visibility_shape(visibility))
+    statement = _PREPARED.get(key)
+    if statement is None:
+        statement = _PREPARED[key] = build(visibility_template(key[1], as_filter=True))
+    return statement
+
+
 class SqlChildRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _summaries(self, query: Select[Any]) -> list[ChildSummary]:
-        return [_to_summary(row) for row in await self._session.execute(query)]
+    async def _summaries(
+        self, query: Select[Any], params: dict[str, Any] | None = None
+    ) -> list[ChildSummary]:
+        return [_to_summary(row) for row in await self._session.execute(query, params)]
 
     async def get(self, pk: int, visibility: Visibility) -> ChildSummary | None:
-        found = await self._summaries(
-            _summary_select().where(Child.id == pk, visibility_clause(visibility, as_filter=True))
-        )
+        query = _prepared("get", visibility, lambda visible: _summary_select().where(
+            Child.id == bindparam("pk"), visible))  # fmt: skip
+        found = await self._summaries(query, {"pk": pk, **visibility_params(visibility)})
         return found[0] if found else None
 
     async def get_by_child_id(self, child_id: str, visibility: Visibility) -> ChildSummary | None:
@@ -172,32 +202,38 @@ class SqlChildRepository:
     ) -> list[ChildSummary]:
         if first > last or visibility.nothing:
             return []
-        in_window = and_(Child.next_review_due >= first, Child.next_review_due <= last)
-        query = (
-            _summary_select()
-            .where(
-                _reviewed_or_covered_by(iro_staff_id, in_window),
-                visibility_clause(visibility, as_filter=True),
+
+        def build(visible: ColumnElement[bool]) -> Select[Any]:
+            in_window = and_(Child.next_review_due >= bindparam("first"),
+                             Child.next_review_due <= bindparam("last"))  # fmt: skip
+            return (
+                _summary_select()
+                .where(_reviewed_or_covered_by(bindparam("iro"), in_window), visible)
+                .order_by(Child.next_review_due, Child.full_name_norm, Child.id)
             )
-            .order_by(Child.next_review_due, Child.full_name_norm, Child.id)
+
+        params = {"iro": iro_staff_id, "first": first, "last": last}
+        return await self._summaries(
+            _prepared("due_between", visibility, build), {**params, **visibility_params(visibility)}
         )
-        return await self._summaries(query)
 
     async def overdue(
         self, iro_staff_id: int, today: date, visibility: Visibility
     ) -> list[ChildSummary]:
         if visibility.nothing:
             return []
-        # Overdue means today is after the due date (domain.deadlines.Deadline.standing).
-        query = (
-            _summary_select()
-            .where(
-                _reviewed_or_covered_by(iro_staff_id, Child.next_review_due < today),
-                visibility_clause(visibility, as_filter=True),
+
+        def build(visible: ColumnElement[bool]) -> Select[Any]:
+            # Overdue means today is after the due date (domain.deadlines.Deadline.standing).
+            overdue = Child.next_review_due < bindparam("today")
+            return (
+                _summary_select()
+                .where(_reviewed_or_covered_by(bindparam("iro"), overdue), visible)
+                .order_by(Child.next_review_due, Child.full_name_norm, Child.id)
             )
-            .order_by(Child.next_review_due, Child.full_name_norm, Child.id)
-        )
-        return await self._summaries(query)
+
+        params = {"iro": iro_staff_id, "today": today, **visibility_params(visibility)}
+        return await self._summaries(_prepared("overdue", visibility, build), params)
 
     async def visible_to(
         self, visibility: Visibility, limit: int = 200, offset: int = 0

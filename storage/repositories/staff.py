@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ports import StaffMember
@@ -26,6 +26,12 @@ def to_staff_member(row: Staff) -> StaffMember:
     )
 
 
+# Built once: every bot turn looks its sender up, and building the statement (and its cache
+# key) costs SQLAlchemy more than running it.
+_BY_AAD = select(Staff).where(Staff.aad_object_id == bindparam("aad"))
+_BY_EMAIL = select(Staff).where(Staff.email == bindparam("email"))
+
+
 class SqlStaffRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -39,7 +45,7 @@ class SqlStaffRepository:
         wanted = email.strip().lower()
         if not wanted:
             return None
-        row = await self._session.scalar(select(Staff).where(Staff.email == wanted))
+        row = await self._session.scalar(_BY_EMAIL, {"email": wanted})
         return None if row is None else to_staff_member(row)
 
     async def by_aad_object_id(self, aad_object_id: str) -> StaffMember | None:
@@ -47,7 +53,7 @@ class SqlStaffRepository:
         wanted = aad_object_id.strip()
         if not wanted:
             return None
-        row = await self._session.scalar(select(Staff).where(Staff.aad_object_id == wanted))
+        row = await self._session.scalar(_BY_AAD, {"aad": wanted})
         return None if row is None else to_staff_member(row)
 
     async def identify(self, aad_object_id: str | None, email: str | None) -> StaffMember | None:
