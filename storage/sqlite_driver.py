@@ -1,0 +1,167 @@
+"""aiosqlite connections that run each statement in one trip to the worker thread.
+
+aiosqlite runs every sqlite3 call on a worker thread and hands the result back to the event loop
+(a queue put, a GIL hand-over, ``call_soon_threadsafe``, an epoll wake-up): ~0.12 ms of CPU per
+trip on the project's machine. SQLAlchemy's aiosqlite adapter makes four trips per statement
+(create a cursor, execute, fetch all rows, close the cursor), plus one to roll back every
+connection returned to the pool, even right after a commit. A bot turn runs ~8 statements in ~3
+transactions, so the trips alone cost more CPU than a turn of the bare aiohttp floor.
+
+``OneHopConnection`` is an ``aiosqlite.Connection`` whose cursors do all four steps in one trip
+(the rows are fetched there and buffered), and whose ``commit``/``rollback`` skip the trip when
+no statement ran since the last one (nothing can be pending: in sqlite3's default transaction
+handling only a statement opens a transaction). It is handed to SQLAlchemy through
+``create_async_engine(async_creator=...)``, the documented way to supply a driver connection;
+SQLAlchemy's own aiosqlite adapter still wraps it, so SQL, types, pooling and error handling are
+unchanged. The URL's connection arguments are read by SQLAlchemy's own SQLite dialect
+(``create_connect_args``), so a URL means the same file and options as before.
+
+What a cursor offers is what SQLAlchemy's adapter uses (``description``, ``rowcount``,
+``lastrowid``, ``execute``, ``executemany``, ``fetchall``/``fetchone``/``fetchmany``, ``close``).
+The project streams no results (no ``yield_per``/``stream``); if it did, rows would still be
+right but would all be held in memory at once. Written against aiosqlite 0.22.1 (pinned):
+``Connection._execute`` (queue a call for the worker thread) and ``_conn`` (the sqlite3
+connection, used only on that thread) are its internals; ``tests/integration`` runs the whole
+store on these connections and ``tests/unit/test_sqlite_driver.py`` pins the trip counts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.engine import make_url
+
+Row = tuple[Any, ...]
+Description = tuple[tuple[Any, ...], ...] | None
+
+
+def _execute(
+    connection: aiosqlite.Connection, sql: str, parameters: Any
+) -> tuple[Description, list[Row], int, int | None]:
+    """On the worker thread: one statement, start to finish."""
+    cursor = connection._conn.cursor()
+    try:
+        if parameters is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+def _execute_many(
+    connection: aiosqlite.Connection, sql: str, parameters: Iterable[Any]
+) -> tuple[int, int | None]:
+    cursor = connection._conn.cursor()
+    try:
+        cursor.executemany(sql, parameters)
+        return cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneHopCursor:
+    """A cursor whose statement runs, and whose rows are fetched, in one worker-thread trip."""
+
+    arraysize = 1
+
+    def __init__(self, connection: OneHopConnection) -> None:
+        self._connection = connection
+        self.description: Description = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self._rows: list[Row] = []
+
+    # SQLAlchemy enters the cursor as an async context; there is nothing to open.
+    async def __aenter__(self) -> OneHopCursor:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def execute(self, sql: str, parameters: Any = None) -> OneHopCursor:
+        self._connection.statement_ran()
+        self.description, self._rows, self.rowcount, self.lastrowid = (
+            await self._connection.on_worker(_execute, self._connection, sql, parameters)
+        )  # fmt: skip
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneHopCursor:
+        self._connection.statement_ran()
+        self.description, self._rows = None, []
+        self.rowcount, self.lastrowid = await self._connection.on_worker(
+            _execute_many, self._connection, sql, parameters
+        )
+        return self
+
+    async def fetchall(self) -> list[Row]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchone(self) -> Row | None:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Row]:
+        size = size or self.arraysize
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
+    async def close(self) -> None:
+        # The sqlite3 cursor was closed on the worker thread already.
+        self._rows = []
+
+
+class OneHopConnection(aiosqlite.Connection):
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        # As SQLAlchemy does for the connections it opens itself: a pooled connection's worker
+        # thread must not keep the process alive at exit.
+        self._thread.daemon = True
+        # True while a statement may have opened a transaction that no commit/rollback ended.
+        self._pending = True
+
+    def statement_ran(self) -> None:
+        self._pending = True
+
+    def on_worker(self, fn: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+        return self._execute(fn, *args)
+
+    def cursor(self) -> OneHopCursor:  # type: ignore[override]
+        return OneHopCursor(self)
+
+    async def commit(self) -> None:
+        if self._pending:
+            await self._execute(self._conn.commit)
+            self._pending = False
+
+    async def rollback(self) -> None:
+        # The pool rolls back every connection it takes back, including just after a commit:
+        # with nothing run since, there is nothing to roll back.
+        if self._pending:
+            await self._execute(self._conn.rollback)
+            self._pending = False
+
+
+def one_hop_creator(
+    url: str, connect_args: dict[str, Any] | None = None
+) -> Callable[[], Awaitable[OneHopConnection]]:
+    """An ``async_creator`` for ``create_async_engine`` opening ``url`` as aiosqlite would."""
+    parsed = make_url(url)
+    dialect = parsed.get_dialect()()
+    args: Sequence[Any]
+    args, params = dialect.create_connect_args(parsed)
+    params = {**params, **(connect_args or {})}
+
+    def connector() -> sqlite3.Connection:
+        return sqlite3.connect(*args, **params)
+
+    async def create() -> OneHopConnection:
+        return await OneHopConnection(connector)
+
+    return create

@@ -1,0 +1,116 @@
+"""storage/sqlite_driver.py: one worker-thread trip per statement, and nothing else changes.
+
+The whole integration suite runs on these connections (``storage.engine.create_engine``); here
+are the trip counts it promises and the driver behaviour SQLAlchemy relies on: rows, rowcount,
+lastrowid, RETURNING, executemany, errors, rollback, and the URL's connection arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.engine import create_engine, session_factory
+from storage.sqlite_driver import OneHopConnection
+
+METADATA = MetaData()
+THINGS = Table(
+    "things", METADATA,
+    Column("id", Integer, primary_key=True), Column("name", String(20), unique=True),
+)  # fmt: skip
+
+
+class Trips:
+    """Counts calls queued for aiosqlite's worker thread."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        queue = OneHopConnection._execute
+
+        def counted(connection: OneHopConnection, fn: object, *args: object) -> object:
+            self.count += 1
+            return queue(connection, fn, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(OneHopConnection, "_execute", counted)
+
+
+@pytest_asyncio.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(METADATA.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def test_a_statement_is_one_trip_and_a_committed_transaction_one_more(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        await session.execute(text("SELECT 1"))  # the pool has a connection open now
+    trips = Trips(monkeypatch)
+    async with sessions() as session, session.begin():
+        await session.execute(text("SELECT 1"))
+        await session.execute(text("SELECT 2"))
+    # Two statements and the commit; no pre-ping, and no rollback when the pool takes the
+    # connection back (nothing ran since the commit). aiosqlite + SQLAlchemy made 14.
+    assert trips.count == 3
+    trips.count = 0
+    async with sessions() as session:
+        await session.execute(text("SELECT 1"))
+    assert trips.count == 2  # the statement, and the rollback that ends the read
+
+
+async def test_rows_rowcount_lastrowid_returning_and_executemany(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        inserted = await connection.execute(insert(THINGS).values(name="a"))
+        assert inserted.inserted_primary_key == (1,)
+        many = await connection.execute(insert(THINGS), [{"name": "b"}, {"name": "c"}])
+        assert many.rowcount == 2
+        changed = await connection.execute(
+            update(THINGS).where(THINGS.c.id > 1).values(name=THINGS.c.name + "2")
+        )
+        assert changed.rowcount == 2
+    async with engine.begin() as connection:
+        returned = await connection.execute(
+            update(THINGS).where(THINGS.c.id == 1).values(name="a1").returning(THINGS.c.name)
+        )
+        assert returned.all() == [("a1",)]
+        rows = await connection.execute(select(THINGS.c.id, THINGS.c.name).order_by(THINGS.c.id))
+        assert rows.all() == [(1, "a1"), (2, "b2"), (3, "c2")]
+        one = await connection.execute(select(THINGS.c.name).where(THINGS.c.id == 9))
+        assert one.first() is None
+
+
+async def test_an_error_is_sqlalchemy_s_and_the_transaction_rolls_back(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(THINGS).values(name="kept"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(insert(THINGS).values(name="dropped"))
+            await connection.execute(insert(THINGS).values(name="kept"))  # unique: fails
+    async with engine.connect() as connection:
+        names = (await connection.execute(select(THINGS.c.name))).scalars().all()
+    assert names == ["kept"]
+
+
+async def test_a_rolled_back_write_is_gone(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(insert(THINGS).values(name="never"))
+        await connection.rollback()
+        assert (await connection.execute(select(THINGS.c.name))).all() == []
+
+
+async def test_the_url_and_the_engine_settings_reach_the_connection(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        raw = await connection.get_raw_connection()
+        assert isinstance(raw.driver_connection, OneHopConnection)
