@@ -51,6 +51,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import dataclasses
 import importlib
 import inspect
 import itertools
@@ -67,7 +68,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -96,6 +97,17 @@ class Scenario:
     replies_per_turn: int = 1
     # Extra environment for the server process (e.g. DATABASE_URL of a prepared store).
     env: Mapping[str, str] = field(default_factory=dict)
+    # When set, the text of user u's n-th turn (overrides ``messages``): each user may name
+    # different children.
+    script: Callable[[int, int], str] | None = None
+    # When set, the Teams account ("id", "aadObjectId", "name") user u speaks as.
+    sender: Callable[[int], Mapping[str, str]] | None = None
+    # When set, every reply the bot delivered must show one of these strings (its text, or its
+    # card's text rendering): a turn answered with "I couldn't find..." is not the turn meant.
+    expect: tuple[str, ...] = ()
+
+    def text(self, user: int, step: int) -> str:
+        return self.script(user, step) if self.script else self.messages(step)
 
 
 SCENARIOS: list[Scenario] = [
@@ -225,6 +237,138 @@ def iro_echo_app() -> web.Application:
     return create_app(settings, EchoBot())
 
 
+def real_bot_app() -> web.Application:
+    """The real bot (``bot.wiring.build_bot``, as ``iro-bot serve`` wires it) on the store at
+    ``DATABASE_URL``, with today pinned to ``IRO_BENCH_TODAY``."""
+    from bot.app import create_app
+    from bot.settings import Settings
+    from bot.wiring import build_bot
+    from storage.engine import create_engine
+
+    settings = Settings(_env_file=None, app_id="", database_url=os.environ["DATABASE_URL"])
+    today = date.fromisoformat(os.environ["IRO_BENCH_TODAY"])
+    options: dict[str, Any] = {}
+    if os.environ.get("IRO_BENCH_PLAN_CACHE_MODE"):  # --pg-plan-cache-mode: an experiment only
+        mode = os.environ["IRO_BENCH_PLAN_CACHE_MODE"]
+        options["connect_args"] = {"server_settings": {"plan_cache_mode": mode}}
+    engine = create_engine(settings.database_url, **options)
+    synchronous = os.environ.get("IRO_BENCH_SQLITE_SYNCHRONOUS")  # --sqlite-synchronous
+    if synchronous and engine.dialect.name == "sqlite":
+        from sqlalchemy import event
+
+        def pragma(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.close()
+
+        event.listen(engine.sync_engine, "connect", pragma)
+    app = create_app(settings, build_bot(settings, engine, clock=lambda: today), engine=engine)
+
+    async def dispose(_app: web.Application) -> None:
+        await engine.dispose()
+
+    app.on_cleanup.append(dispose)
+    return app
+
+
+# -- the real bot's intents ---------------------------------------------------------------------
+
+#: The bar's intents, in every run; ``EXTRA_BOT_SCENARIOS`` with --all.
+BOT_SCENARIOS = ("next review", "due this fortnight", "raise-IR step")
+EXTRA_BOT_SCENARIOS = ("raise-IR reasons step",)
+NEXT_REVIEW_PHRASES = (
+    "when is {}'s next review due?",
+    "next review for {}",
+    "when's {} due a review",
+)
+RAISE_IR_PHRASE = "raise an IR for {}"
+
+
+def bot_scenarios(url: str, users: Sequence[Any], today: date, suffix: str) -> list[Scenario]:
+    """The real bot's scenarios over the store at ``url``; user 0 is Alex Wilber (the demo's
+    IRO), users 1.. other IROs of the same store, each naming only their own children."""
+    env = {"DATABASE_URL": url, "IRO_BENCH_TODAY": today.isoformat()}
+    app = "benchmarks.turn_bench:real_bot_app"
+
+    def sender(user: int) -> dict[str, str]:
+        who = users[user]
+        return {"id": f"29:1bench-iro-{user:04d}", "aadObjectId": who.aad_object_id,
+                "name": who.display_name}  # fmt: skip
+
+    def child(user: int, n: int) -> str:
+        names = users[user].child_names
+        return names[n % len(names)]
+
+    def next_review(user: int, step: int) -> str:
+        phrase = NEXT_REVIEW_PHRASES[step % len(NEXT_REVIEW_PHRASES)]
+        return phrase.format(child(user, step))
+
+    def raise_then_cancel(user: int, step: int) -> str:
+        return RAISE_IR_PHRASE.format(child(user, step // 2)) if step % 2 == 0 else "cancel"
+
+    def raise_reasons_cancel(user: int, step: int) -> str:
+        return (RAISE_IR_PHRASE.format(child(user, step // 3)), "1, 4", "cancel")[step % 3]
+
+    return [
+        Scenario(f"next review{suffix}", app, script=next_review, sender=sender, env=env,
+                 expect=(": next review",)),
+        Scenario(f"due this fortnight{suffix}", app, messages=lambda n: "what's due this fortnight",
+                 sender=sender, env=env, expect=("Reviews due",)),
+        # The first turn of raising an IR: understood, child resolved, the dialog begun and its
+        # reasons card sent (dialog state written). The "cancel" between runs is not timed.
+        Scenario(f"raise-IR step{suffix}", app, script=raise_then_cancel,
+                 timed=lambda n: n % 2 == 0, sender=sender, env=env,
+                 expect=("Why are you raising an IR about", "Cancelled: nothing was saved.")),
+        # The answer to the reasons question: dialog state read, the reply parsed, the next
+        # question asked, state written.
+        Scenario(f"raise-IR reasons step{suffix}", app, script=raise_reasons_cancel,
+                 timed=lambda n: n % 3 == 1, sender=sender, env=env,
+                 expect=("Why are you raising an IR about", "Describe the issue",
+                         "Cancelled: nothing was saved.")),
+    ]  # fmt: skip
+
+
+async def _prepare_bot_stores(
+    args: argparse.Namespace, stack: contextlib.AsyncExitStack, users_needed: int
+) -> list[Scenario]:
+    """Build the 10k stores (SQLite; PostgreSQL with --postgres) and their scenarios."""
+    from benchmarks.bot_store import PostgresDatabase, bench_users, build_store
+    from domain.rules import load_rules
+
+    rules = load_rules()
+    today = date.fromisoformat(args.today)
+    backends: list[tuple[str, str]] = []
+    if not args.no_sqlite:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="iro-turn-bench-"))
+        backends.append(("", f"sqlite+aiosqlite:///{Path(folder) / 'bot-10k.db'}"))
+    if args.postgres:
+        url = await stack.enter_async_context(PostgresDatabase(args.postgres))
+        backends.append((" [PostgreSQL]", url))
+    scenarios: list[Scenario] = []
+    for suffix, url in backends:
+        extra = {}
+        if suffix and args.pg_plan_cache_mode:
+            extra = {"IRO_BENCH_PLAN_CACHE_MODE": args.pg_plan_cache_mode}
+        if not suffix and args.sqlite_synchronous:
+            extra = {"IRO_BENCH_SQLITE_SYNCHRONOUS": args.sqlite_synchronous}
+        built = await build_store(url, rules, today, args.children, seed=20261126)
+        phrasings = [(p, "NEXT_REVIEW") for p in NEXT_REVIEW_PHRASES]
+        phrasings.append((RAISE_IR_PHRASE, "RAISE_IR"))
+        users = await bench_users(url, users_needed, today, phrasings)
+        print(
+            f"# store{suffix or ' [SQLite]'}: {built.children:,} children, {built.reviews:,} "
+            f"reviews, {built.iros} IROs, built in {built.seconds:.1f}s; today {today}; "
+            f"Alex Wilber sees {users[0].caseload} children, {len(users[0].child_names)} "
+            "named unambiguously in every phrasing (the ones the load names)",
+            flush=True,
+        )
+        scenarios += [
+            dataclasses.replace(scenario, env={**scenario.env, **extra})
+            for scenario in bot_scenarios(url, users, today, suffix)
+        ]
+    return scenarios
+
+
 def _import(path: str) -> Callable[[], Any]:
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -283,7 +427,18 @@ class Result:
         return self.turns / self.seconds
 
 
-def _activity(service_url: str, user: int, conversation_id: str, text: str) -> dict[str, Any]:
+def _default_sender(user: int) -> dict[str, str]:
+    return {
+        "id": f"29:1bench-user-{user:04d}",
+        "aadObjectId": f"00000000-0000-0000-0000-{user:012d}",
+        "name": f"Bench User {user}",
+    }
+
+
+def _activity(
+    service_url: str, user: int, conversation_id: str, text: str,
+    sender: Mapping[str, str] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     return {
         "type": "message",
@@ -291,11 +446,7 @@ def _activity(service_url: str, user: int, conversation_id: str, text: str) -> d
         "timestamp": now,
         "serviceUrl": service_url,
         "channelId": "msteams",
-        "from": {
-            "id": f"29:1bench-user-{user:04d}",
-            "aadObjectId": f"00000000-0000-0000-0000-{user:012d}",
-            "name": f"Bench User {user}",
-        },
+        "from": dict(sender or _default_sender(user)),
         "conversation": {
             "conversationType": "personal",
             "tenantId": TENANT_ID,
@@ -333,6 +484,9 @@ async def _drive(
     service_url = connector.url + "/"
     connector.clear()
     sent = 0
+    # Every turn of the measured phase; ``latencies`` holds only the timed ones (a raise/cancel
+    # cycle times one turn in two, but the server does, and is charged for, both).
+    measured_turns = 0
     latencies: list[float] = []
     errors: list[str] = []
     phase = {"measuring": False}
@@ -341,12 +495,13 @@ async def _drive(
     async def user(
         number: int, session: aiohttp.ClientSession, quota: int, deadline: float
     ) -> None:
-        nonlocal sent
+        nonlocal sent, measured_turns
         conversation_id = f"a:1bench-{number}-{uuid.uuid4().hex}"
         step = 0
         while next(budget) < quota and time.perf_counter() < deadline:
-            text = scenario.messages(step)
-            body = json.dumps(_activity(service_url, number, conversation_id, text))
+            text = scenario.text(number, step)
+            sender = scenario.sender(number) if scenario.sender else None
+            body = json.dumps(_activity(service_url, number, conversation_id, text, sender))
             started = time.perf_counter()
             async with session.post(
                 endpoint, data=body, headers={"Content-Type": "application/json"}
@@ -357,8 +512,10 @@ async def _drive(
             sent += 1
             if status >= 300:
                 errors.append(f"HTTP {status}")
-            elif phase["measuring"] and scenario.timed(step):
-                latencies.append(elapsed)
+            elif phase["measuring"]:
+                measured_turns += 1
+                if scenario.timed(step):
+                    latencies.append(elapsed)
             step += 1
 
     connector_limit = aiohttp.TCPConnector(limit=concurrency, force_close=False)
@@ -378,10 +535,11 @@ async def _drive(
         cpu_after = _cpu_seconds(server_pid)
         loop_after = _cpu_seconds(server_pid, server_pid)
 
-    measured_turns = len(latencies)
     if errors:
         raise RuntimeError(f"{scenario.name}: {len(errors)} failed turns, e.g. {errors[:3]}")
     await connector.wait_for_activities(sent * scenario.replies_per_turn, timeout=10)
+    if scenario.expect:
+        _check_replies(scenario, connector.activities)
     cpu_per_turn = off_loop = None
     if None not in (cpu_before, cpu_after, loop_before, loop_after) and measured_turns:
         total = cpu_after - cpu_before  # type: ignore[operator]
@@ -390,6 +548,21 @@ async def _drive(
         off_loop = (total - on_loop) / total if total else 0.0
     return Result(scenario.name, concurrency, measured_turns, seconds, latencies, cpu_per_turn,
                   off_loop)  # fmt: skip
+
+
+def _check_replies(scenario: Scenario, replies: Sequence[Any]) -> None:
+    """Fail the run if any reply is not one of the answers the scenario is meant to time."""
+    from bot.cards.elements import card_to_text
+
+    for reply in replies:
+        cards = [a["content"] for a in reply.attachments
+                 if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]  # fmt: skip
+        shown = "\n".join(card_to_text(c) for c in cards) if cards else (reply.text or "")
+        if not any(wanted in shown for wanted in scenario.expect):
+            # The first line only: enough to see which answer it was (a bench child's name at
+            # most; the data is synthetic).
+            first = shown.splitlines()[0] if shown else "(empty)"
+            raise RuntimeError(f"{scenario.name}: unexpected reply {first[:120]!r}")
 
 
 def _free_port() -> int:
@@ -429,13 +602,32 @@ async def _server(scenario: Scenario, profile_path: str | None) -> Any:
 
 
 async def run(args: argparse.Namespace) -> list[Result]:
-    available = SCENARIOS + EXTRA_SCENARIOS
+    async with contextlib.AsyncExitStack() as stack:
+        return await _run(args, stack)
+
+
+def _wanted(name: str, args: argparse.Namespace, extra: bool) -> bool:
     if args.scenario:
-        chosen = [s for s in available if s.name in args.scenario]
-    else:
-        chosen = available if args.all else SCENARIOS
+        return name in args.scenario or name.split(" [")[0] in args.scenario
+    return args.all or not extra
+
+
+async def _run(args: argparse.Namespace, stack: contextlib.AsyncExitStack) -> list[Result]:
+    chosen = [s for s in SCENARIOS if _wanted(s.name, args, extra=False)]
+    chosen += [s for s in EXTRA_SCENARIOS if _wanted(s.name, args, extra=True)]
+    bot_names = [n for n in BOT_SCENARIOS if _wanted(n, args, extra=False)]
+    bot_names += [n for n in EXTRA_BOT_SCENARIOS if _wanted(n, args, extra=True)]
+    if bot_names and not args.no_bot:
+        for scenario in await _prepare_bot_stores(args, stack, max(args.concurrency)):
+            if scenario.name.split(" [")[0] in bot_names:
+                chosen.append(scenario)
     if not chosen:
-        raise SystemExit(f"no scenario among {[s.name for s in available]} matches")
+        every = [s.name for s in SCENARIOS + EXTRA_SCENARIOS] + [
+            *BOT_SCENARIOS,
+            *EXTRA_BOT_SCENARIOS,
+        ]
+        raise SystemExit(f"no scenario among {every} matches")
+    print(TABLE_HEADER, flush=True)
     results: list[Result] = []
     async with FakeConnector() as connector:
         for concurrency in args.concurrency:
@@ -465,10 +657,43 @@ def _print_row(r: Result) -> None:
     cpu = f"{r.cpu_ms_per_turn:.2f}" if r.cpu_ms_per_turn is not None else "n/a"
     share = f"{100 * r.off_loop_cpu_share:.0f}%" if r.off_loop_cpu_share is not None else "n/a"
     print(
-        f"| {r.scenario} | {r.concurrency} | {r.turns} | {r.p50:.2f} | {r.p99:.2f} | "
+        f"| {r.scenario} | {r.concurrency} | {_turns(r)} | {r.p50:.2f} | {r.p99:.2f} | "
         f"{r.turns_per_second:,.0f} | {cpu} | {share} |",
         flush=True,
     )
+
+
+def _turns(r: Result) -> str:
+    timed = len(r.latencies_ms)
+    return f"{r.turns}" if timed == r.turns else f"{r.turns} ({timed} timed)"
+
+
+TABLE_HEADER = (
+    "| scenario | users | turns | p50 ms | p99 ms | turns/s | bot CPU ms/turn | "
+    "CPU off the loop |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def _print_aims(results: Sequence[Result]) -> None:
+    """The bar: each intent's p50 at or below the stock echo bot's, throughput at least 2x."""
+    stock = {r.concurrency: r for r in results if r.scenario == "stock echo"}
+    floor = {r.concurrency: r for r in results if r.scenario == "bare aiohttp"}
+    ours = [r for r in results if r.scenario not in {s.name for s in SCENARIOS + EXTRA_SCENARIOS}]
+    if not stock or not ours:
+        return
+    print("\n| intent | users | p50 ÷ stock echo p50 | turns/s ÷ stock echo | p50 ÷ floor p50 | "
+          "aims (p50 ≤ stock, ≥ 2× throughput) |\n|---|---:|---:|---:|---:|---|")  # fmt: skip
+    for r in ours:
+        base = stock.get(r.concurrency)
+        if base is None:
+            continue
+        latency = r.p50 / base.p50
+        throughput = r.turns_per_second / base.turns_per_second
+        bottom = floor.get(r.concurrency)
+        to_floor = f"{r.p50 / bottom.p50:.1f}×" if bottom else "n/a"
+        verdict = "met" if latency <= 1 and throughput >= 2 else "not met"
+        print(f"| {r.scenario} | {r.concurrency} | {latency:.2f} | {throughput:.2f}× | "
+              f"{to_floor} | {verdict} |")  # fmt: skip
 
 
 def _print_profile(path: str, turns: int) -> None:
@@ -604,6 +829,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="only time, piece by piece, the work in a stock turn",
     )
+    parser.add_argument(
+        "--children", type=int, default=10_000, help="children in the real bot's store (10000)"
+    )
+    parser.add_argument(
+        "--today", default="2026-11-26", help="the bot's pinned today (default 2026-11-26)"
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also run the real bot on PostgreSQL: a throw-away database on this server "
+        "(postgresql+asyncpg URL)",
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="the real bot on PostgreSQL only")
+    parser.add_argument(
+        "--sqlite-synchronous",
+        choices=["normal", "full"],
+        help="run the SQLite bot with this PRAGMA synchronous: an experiment; the product keeps "
+        "SQLite's default (full), see BENCHMARKS.md",
+    )
+    parser.add_argument(
+        "--pg-plan-cache-mode",
+        metavar="MODE",
+        help="run the PostgreSQL bot with this plan_cache_mode (auto, force_generic_plan, "
+        "force_custom_plan): an experiment; the product uses the server's setting",
+    )
+    parser.add_argument("--no-bot", action="store_true", help="only the echo bots and the floor")
     parser.add_argument("--serve", metavar="FACTORY", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", help=argparse.SUPPRESS)
@@ -622,12 +873,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--turns must be 1..100000 and each concurrency 1..256")
     print(
         f"# {datetime.now(UTC):%Y-%m-%d}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, {args.turns} turns after {args.warmup} warm-up, loopback\n"
+        f"{os.cpu_count()} CPUs, {args.turns} turns after {args.warmup} warm-up, loopback\n",
+        flush=True,
     )
-    print("| scenario | users | turns | p50 ms | p99 ms | turns/s | bot CPU ms/turn | "
-          "CPU off the loop |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    asyncio.run(run(args))
+    results = asyncio.run(run(args))
+    _print_aims(results)
     return 0
 
 
