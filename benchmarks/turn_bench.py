@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.turn_bench [--turns 2000] [--warmup 200]
         [--concurrency 1,8] [--max-seconds 60] [--scenario NAME ...] [--profile NAME]
+        [--postgres URL] [--no-sqlite] [--no-bot] [--children 10000] [--today 2026-11-26]
 
 Each scenario's server runs in its own process on 127.0.0.1 (so nothing one installs, such as
 our msrest fix, leaks into another, and the bot has a core to itself); this process runs the
@@ -22,24 +23,30 @@ Scenarios in the same run (``SCENARIOS``):
 
 All three are served by the same ``web.AppRunner`` settings (no access log). For each it
 reports p50/p99 latency, turns per second, and the bot process's CPU per turn (all threads,
-and the share outside the event-loop thread: msrest sends on a thread pool).
+and the share outside the event-loop thread: stock msrest sends on a thread pool, and
+aiosqlite runs SQLite on a worker thread).
 
-Adding the real bot's intents: append ``Scenario``s whose ``app`` names a factory (``module:
-function`` returning a ``web.Application``, or an awaitable of one) that builds it over a
-prepared store (pass ``DATABASE_URL`` through ``env``), whose ``messages`` give the text of
-each turn of a conversation, and whose ``timed`` says which turns count (e.g. only the
-"raise an IR" step of a raise/cancel cycle). For example::
+The real bot (``BOT_SCENARIOS``, in every run unless ``--no-bot``): ``real_bot_app`` serves
+``bot.wiring.build_bot`` exactly as ``iro-bot serve`` wires it, with today pinned
+(``--today``), over a store of ``--children`` children built before the run by
+``benchmarks/bot_store.py`` (the seeded demo grown by bulk inserts; SQLite in a temporary
+folder, and with ``--postgres URL`` also a throw-away database on that server, dropped after):
 
-    Scenario(
-        "raise-IR step",
-        "benchmarks.real_bot:app",  # builds create_app(settings, wiring.build_bot(...))
-        messages=lambda n: "raise an IR for Amelia" if n % 2 == 0 else "cancel",
-        timed=lambda n: n % 2 == 0,
-        env={"DATABASE_URL": "sqlite+aiosqlite:////tmp/iro-10k.db"},
-    )
+- ``next review``: "when is <child>'s next review due?" and two other phrasings, rotating
+  through the user's own children (only names the bot resolves to one child);
+- ``due this fortnight``: "what's due this fortnight";
+- ``raise-IR step``: "raise an IR for <child>" (timed), then "cancel" (untimed; counted in
+  turns/s and CPU);
+- with ``--all``, ``raise-IR reasons step``: raise, "1, 4" (timed), cancel.
 
-The load's users are ``29:1bench-user-NNNN`` with AAD object ids
-``00000000-0000-0000-0000-00000000NNNN`` (NNNN from 0), for a store seeded to match.
+User 0 is Alex Wilber (the demo's IRO), users 1.. other IROs (``bot_store.bench_aad``); every
+reply is checked against the answer the scenario means (``Scenario.expect``). After the table
+the aims are printed: each intent's p50 and turns/s against the stock echo's in the same run.
+``--sqlite-synchronous`` and ``--pg-plan-cache-mode`` run the bot with an engine setting the
+product does not use, to measure it (BENCHMARKS.md says what they showed).
+
+The echo scenarios' users are ``29:1bench-user-NNNN`` with AAD object ids
+``00000000-0000-0000-0000-00000000NNNN`` (NNNN from 0).
 
 ``--profile NAME`` runs that scenario's server under cProfile (event-loop thread only) and
 prints where its time went.
