@@ -147,12 +147,27 @@ class CsvFile:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """Records a table could not count, and why, this period and last.
+
+    Every table accounts for what it did not count (a review outside any period of care, a
+    missing episode with no start date), so a reader can reconcile the figures with the data.
+    """
+
+    reason: str  # e.g. "reviews held outside any period of care"
+    this: int
+    last: int
+
+
+@dataclass(frozen=True)
 class Table:
     """A table as a person reads it, plus the CSV file(s) it is exported as.
 
     ``csv`` is explicit because some files have a fixed, documented shape (ir_stage_matrix.csv
     has one column per stage resolved, this period only); ``compared_csv`` builds the usual
-    shape where every "this (last)" cell becomes two columns.
+    shape where every "this (last)" cell becomes two columns. ``source`` says which records the
+    table was computed from, in words a reader of the report understands; ``left_out`` lists
+    what was not counted and why (shown under the table, and in ``report_sources.csv``).
     """
 
     key: str
@@ -160,9 +175,21 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     csv: tuple[CsvFile, ...]
+    source: str
+    left_out: tuple[LeftOut, ...] = ()
     note: str | None = None
     # Rows rendered in bold (a totals row), by index.
     emphasis: frozenset[int] = frozenset()
+
+
+def provenance_text(table: Table) -> str:
+    """'Computed from ... Left out: 2 (0) reviews held outside any period of care.'"""
+    text = f"Computed from {table.source}."
+    counted = [item for item in table.left_out if item.this or item.last]
+    if counted:
+        parts = "; ".join(f"{item.this} ({item.last}) {item.reason}" for item in counted)
+        text += f" Left out: {parts}."
+    return text
 
 
 def compared_csv(

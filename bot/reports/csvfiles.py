@@ -18,7 +18,28 @@ def csv_files(report: Report) -> list[CsvFile]:
         for table in section.tables:
             files.extend(table.csv)
         files.extend(_chart_csv(chart) for chart in section.charts)
+    files.append(_sources_csv(report))
     return files
+
+
+def _sources_csv(report: Report) -> CsvFile:
+    """report_sources.csv: what each table was computed from, and every record left out.
+
+    One row per left-out reason (this period and last), or one row with no reason for a table
+    that left nothing out, so the file lists every table.
+    """
+    rows: list[tuple[str | int | float | None, ...]] = []
+    for section in report.sections:
+        for table in section.tables:
+            if not table.left_out:
+                rows.append((table.key, table.source, None, None, None))
+            for item in table.left_out:
+                rows.append((table.key, table.source, item.reason, item.this, item.last))
+    return CsvFile(
+        name="report_sources",
+        columns=("table", "computed_from", "left_out_reason", "left_out_this", "left_out_last"),
+        rows=tuple(rows),
+    )
 
 
 def _chart_csv(chart: Chart) -> CsvFile:

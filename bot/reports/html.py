@@ -11,7 +11,15 @@ from collections.abc import Callable
 from html import escape
 
 from domain.formatting import short_date
-from domain.reporting import Chart, Compared, Report, SectionResult, Table, cell_text
+from domain.reporting import (
+    Chart,
+    Compared,
+    Report,
+    SectionResult,
+    Table,
+    cell_text,
+    provenance_text,
+)
 
 _STYLE = """
 :root { --ink: #1b1b1b; --muted: #555; --rule: #c8c8c8; --band: #f1f4f8; --accent: #0b4f8a; }
@@ -72,9 +80,10 @@ def _table(table: Table) -> str:
     if not table.rows:
         body.append(f'<tr><td colspan="{len(table.columns)}">None in either period.</td></tr>')
     note = f'<p class="note">{escape(table.note)}</p>' if table.note and table.rows else ""
+    source = f'<p class="note source">{escape(provenance_text(table))}</p>'
     return (
         f'<table id="{escape(table.key)}"><caption>{escape(table.title)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}{source}"
     )
 
 

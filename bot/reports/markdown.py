@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.formatting import short_date
-from domain.reporting import Chart, Report, Table, cell_text
+from domain.reporting import Chart, Report, Table, cell_text, provenance_text
 
 
 def _escape(text: str) -> str:
@@ -14,6 +14,7 @@ def _table(table: Table) -> list[str]:
     lines = [f"**{_escape(table.title)}**", ""]
     if not table.rows:
         lines += [f"_{table.note or 'Nothing to show.'}_", ""]
+        lines += [f"_{_escape(provenance_text(table))}_", ""]
         return lines
     lines.append("| " + " | ".join(_escape(c) for c in table.columns) + " |")
     # Figures right-aligned, labels left.
@@ -26,6 +27,7 @@ def _table(table: Table) -> list[str]:
     lines.append("")
     if table.note:
         lines += [f"_{_escape(table.note)}_", ""]
+    lines += [f"_{_escape(provenance_text(table))}_", ""]
     return lines
 
 

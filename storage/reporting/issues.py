@@ -31,6 +31,11 @@ from domain.rules import RuleSet, Stage
 from storage.models import IrReason, IssueResolution
 from storage.reporting.base import ReportContext
 
+IRS_SOURCE = (
+    "the Issues Resolutions raised in the bot or imported with `iro-bot import irs`, by the date "
+    "they were raised, with every stage they went through"
+)
+
 
 async def load_ir_facts(session: AsyncSession, span: Period) -> list[IrFact]:
     """Every IR raised within ``span``, with its reasons (two queries, none per IR)."""
@@ -200,6 +205,7 @@ def _matrix_table(this: IrFigures, last: IrFigures, rules: RuleSet) -> Table:
         ),
         rows=tuple(rows),
         csv=(csv_for(this, "ir_stage_matrix"), csv_for(last, "ir_stage_matrix_last_period")),
+        source=IRS_SOURCE,
         emphasis=frozenset({len(rows) - 1}),
     )
 
@@ -218,6 +224,7 @@ def _reasons_table(this: IrFigures, last: IrFigures, rules: RuleSet) -> Table:
         columns=("Reason", "Times raised"),
         rows=tuple(rows),
         csv=(compared_csv("ir_reasons", "reason", ("times_raised",), rows),),
+        source=IRS_SOURCE,
         note="An IR raised for more than one reason counts under each.",
     )
 
@@ -303,6 +310,7 @@ def _areas_table(
                 rows=tuple(csv_rows),
             ),
         ),
+        source=IRS_SOURCE,
         emphasis=frozenset({len(rows) - 1}),
         note="The service area is the one responsible for the issue, as recorded on the IR.",
     )
@@ -334,5 +342,6 @@ def _escalations_table(
                 ),
             ),
         ),
+        source=IRS_SOURCE,
         note=None if rows else "No IR was escalated in either period.",
     )

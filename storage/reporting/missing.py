@@ -85,6 +85,7 @@ def missing_section(
                 columns=("Measure", "Number", "% of episodes"),
                 rows=tuple(rows),
                 csv=(compared_csv("missing_summary", "measure", ("number", "percent"), rows),),
+                source="the missing episodes recorded for each child, by the date they started",
             ),
         ),
         notes=(

@@ -37,6 +37,11 @@ from domain.rules import RuleSet
 from storage.models import BroughtForwardDirection, Child, PeriodOfCare, Review
 from storage.reporting.base import ReportContext
 
+REVIEWS_SOURCE = (
+    "the CIC reviews recorded for each child (entered in the bot or imported), each numbered "
+    "within the child's period of care"
+)
+
 
 async def load_care_episodes(session: AsyncSession, span: Period) -> list[CareEpisode]:
     """The periods of care of every child with a review held within ``span``."""
@@ -232,6 +237,7 @@ def _held_table(this: ReviewFigures, last: ReviewFigures) -> Table:
         columns=("Reviews", "Number"),
         rows=tuple(rows),
         csv=(compared_csv("reviews_held", "measure", ("number",), rows),),
+        source=REVIEWS_SOURCE,
         emphasis=frozenset({3}),
     )
 
@@ -258,6 +264,7 @@ def _reasons_table(
         columns=("Reason", column),
         rows=tuple(rows),
         csv=(compared_csv(key, "reason", ("number",), rows),),
+        source=REVIEWS_SOURCE,
         note=None if rows else "None in either period.",
     )
 
@@ -291,4 +298,5 @@ def _paperwork_table(
                 rows,
             ),
         ),
+        source="the decisions and minutes sent dates recorded against the reviews held",
     )

@@ -16,6 +16,7 @@ from domain.reporting import (
     Chart,
     Compared,
     IrFact,
+    LeftOut,
     Period,
     Report,
     SectionResult,
@@ -113,6 +114,12 @@ def _report() -> Report:
         columns=("Reason", "Times raised"),
         rows=(("late & lost", Compared(6, 17)), ("All", Compared(6, 17))),
         csv=(compared_csv("t", "reason", ("times",), [("late & lost", Compared(6, 17))]),),
+        source="the IRs <raised>",
+        left_out=(
+            LeftOut("IRs with no stage", 2, 0),
+            LeftOut("IRs never counted", 0, 0),
+            LeftOut("IRs raised before the child was known", 0, 1),
+        ),
         emphasis=frozenset({1}),
     )
     chart = Chart(
@@ -138,14 +145,28 @@ def test_html_is_self_contained_escaped_and_printable():
     assert '<tr class="total">' in page
     assert 'src="data:image/png;base64,iVBORyBmYWtl"' in page and 'alt="IRs by stage"' in page
     assert "@media print" in page and "@page" in page and "<link" not in page
+    # Every table says what it was computed from and what it left out, this period (last);
+    # a reason that left nothing out in either period is not printed.
+    assert (
+        '<p class="note source">Computed from the IRs &lt;raised&gt;. Left out: 2 (0) IRs with no '
+        "stage; 0 (1) IRs raised before the child was known.</p>"
+    ) in page
+    assert "never counted" not in page
 
 
 def test_markdown_and_csv(tmp_path):
     text = render_markdown(_report())
     assert "| late & lost | 6 (17) |" in text and "| **All** | **6 (17)** |" in text
     assert "| Stage 1 | 10 | 22 |" in text
+    assert "_Computed from the IRs <raised>. Left out: 2 (0) IRs with no stage;" in text
     written = write_csv(_report(), tmp_path)
-    assert [p.name for p in written] == ["t.csv", "c.csv"]
+    assert [p.name for p in written] == ["t.csv", "c.csv", "report_sources.csv"]
+    assert (tmp_path / "report_sources.csv").read_text().splitlines() == [
+        "table,computed_from,left_out_reason,left_out_this,left_out_last",
+        "t,the IRs <raised>,IRs with no stage,2,0",
+        "t,the IRs <raised>,IRs never counted,0,0",
+        "t,the IRs <raised>,IRs raised before the child was known,0,1",
+    ]
     assert (tmp_path / "t.csv").read_text() == "reason,this_period,last_period\nlate & lost,6,17\n"
     assert (tmp_path / "c.csv").read_text().splitlines()[1] == "Informal,4,6"
 
