@@ -486,31 +486,3 @@ def review_figures(facts: Iterable[ReviewFact], period: Period) -> ReviewFigures
 def _reason(text: str | None) -> str | None:
     cleaned = (text or "").strip()
     return cleaned or None
-
-
-# -- missing from care ---------------------------------------------------------------------------
-
-RHI_OUTCOMES = ("completed", "refused", "not_recorded")
-
-
-@dataclass(frozen=True)
-class MissingFact:
-    child_key: str
-    started_on: date
-    rhi_outcome: str  # completed, refused, not_recorded
-
-
-@dataclass(frozen=True)
-class MissingFigures:
-    episodes: int
-    children: int
-    rhi: Mapping[str, int]
-
-
-def missing_figures(facts: Iterable[MissingFact], period: Period) -> MissingFigures:
-    chosen = [f for f in facts if f.started_on in period]
-    rhi: Counter[str] = Counter({outcome: 0 for outcome in RHI_OUTCOMES})
-    rhi.update(f.rhi_outcome if f.rhi_outcome in RHI_OUTCOMES else "not_recorded" for f in chosen)
-    return MissingFigures(
-        episodes=len(chosen), children=len({f.child_key for f in chosen}), rhi=dict(rhi)
-    )

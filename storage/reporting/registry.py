@@ -10,11 +10,13 @@ from __future__ import annotations
 from storage.reporting.base import ReportSection
 from storage.reporting.issues import IssuesResolutionSection
 from storage.reporting.missing import MissingSection
+from storage.reporting.participation import ParticipationSection
 from storage.reporting.reviews import ReviewsSection
 
 SECTIONS: tuple[ReportSection, ...] = (
     IssuesResolutionSection(),
     ReviewsSection(),
+    ParticipationSection(),
     MissingSection(),
 )
 
