@@ -1,8 +1,13 @@
-"""`iro-bot import reviews FILE`: CIC reviews already held, ``child_id,review_date,part``.
+"""`iro-bot import reviews FILE`: CIC reviews already held, ``child_id,review_date,part,chaired``.
 
-``part`` is ``full``, ``part1`` or ``part2`` (blank means full). A review is identified by child,
-date and part, so a row is either new (created) or already stored (unchanged); the child's next
-review date is recomputed whenever a review is added.
+``part`` is ``full``, ``part1`` or ``part2`` (blank means full). ``chaired`` (optional: yes or
+no, blank for not recorded) says whether the young person chaired their own review, which the
+IRO annual report counts (seed report 14.2) and the SSDA903 does not record. A review is
+identified by child, date and part, so a row is either new (created), already stored with the
+same ``chaired`` (unchanged), or stored and now given a ``chaired`` answer (updated: a blank
+never clears one already recorded). This is how a review imported from the SSDA903 (a ``full``
+review) gets its chaired answer. The child's next review date is recomputed whenever a review is
+added.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class ReviewRow:
     child_id: str
     held_on: date
     part: ReviewPart
+    chaired_by_child: bool | None = None
 
 
 class ReviewsImport(CsvKind[ReviewRow]):
@@ -43,7 +49,7 @@ class ReviewsImport(CsvKind[ReviewRow]):
     usage = "a reviews CSV"
     entity = "reviews"
     required = ("child_id", "review_date")
-    optional = ("part",)
+    optional = ("part", "chaired")
     key_column = "review_date"
 
     def parse(self, row: RowReader, ctx: ImportContext, table: CsvTable) -> ReviewRow | None:
@@ -54,9 +60,10 @@ class ReviewsImport(CsvKind[ReviewRow]):
         except DomainError as exc:
             row.reject("part", str(exc))
             return None
-        if child_id is None or held_on is None:
+        chaired = row.flag("chaired")
+        if child_id is None or held_on is None or row.failed:
             return None
-        return ReviewRow(row.line, child_id, held_on, part)
+        return ReviewRow(row.line, child_id, held_on, part, chaired)
 
     def key(self, record: ReviewRow) -> Hashable:
         return (record.child_id, record.held_on, record.part)
@@ -92,30 +99,32 @@ class ReviewsImport(CsvKind[ReviewRow]):
     ) -> None:
         session = ctx.session
         children = await children_by_id(session, (r.child_id for r in records))
-        held: set[tuple[int, date, str]] = set()
+        held: dict[tuple[int, date, str], Review] = {}
         for batch in chunks({c.id for c in children.values()}):
-            rows = await session.execute(
-                select(Review.child_pk, Review.held_on, Review.part).where(
-                    Review.child_pk.in_(batch)
-                )
-            )
-            held.update((pk, on, part) for pk, on, part in rows)
+            for review in await session.scalars(select(Review).where(Review.child_pk.in_(batch))):
+                held[(review.child_pk, review.held_on, review.part)] = review
         new: list[dict[str, object]] = []
         for record in records:
             child = children[record.child_id]
             key = (child.id, record.held_on, record.part.value)
-            if key in held:
-                report.count("unchanged")
+            stored = held.get(key)
+            if stored is not None:
+                chaired = record.chaired_by_child
+                if chaired is not None and stored.chaired_by_child != chaired:
+                    stored.chaired_by_child = chaired
+                    report.count("updated")
+                else:
+                    report.count("unchanged")
                 continue
             new.append(
                 {
                     "child_pk": child.id,
                     "held_on": record.held_on,
                     "part": record.part.value,
+                    "chaired_by_child": record.chaired_by_child,
                     "source": "import",
                 }
             )
-            held.add(key)
             ctx.touch(child)
             report.count("created")
         await insert_rows(session, Review, new)
