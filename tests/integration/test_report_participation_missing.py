@@ -344,9 +344,9 @@ async def test_shared_903_fixtures_report_every_record(sessions):
     await run_import(
         sessions, "ssda903", [str(SHARED_903)], rules=RULES, today=date(2026, 4, 1), partial=True
     )
-    # Its missing episodes run from 2017 to 2019 and its reviews from 2014 on.
+    # Its missing episodes start between March 2017 and February 2018: two half years.
     report = await assert_complete(
-        sessions, Period(date(2018, 4, 1), date(2019, 3, 31)), date(2026, 4, 1)
+        sessions, Period(date(2017, 10, 1), date(2018, 3, 31)), date(2026, 4, 1)
     )
     reviews = report.table("participation_by_month").rows[-1][1]
     assert isinstance(reviews, Compared) and reviews.this and reviews.last
@@ -362,3 +362,36 @@ async def test_demo_authority_reports_every_record(sessions):
     by_month = report.table("participation_by_month")
     assert isinstance(by_month.rows[-1][1], Compared) and by_month.rows[-1][1].this
     assert report.table("missing_summary").rows[0][1].this  # type: ignore[union-attr]
+
+
+# -- the chaired column of the bot's reviews import ----------------------------------------------
+
+
+async def test_reviews_import_records_who_chaired_and_a_blank_never_clears_it(sessions, tmp_path):
+    today = date(2026, 4, 1)
+
+    async def load(text: str) -> list[str]:
+        path = tmp_path / "reviews.csv"
+        path.write_text(text, encoding="utf-8")
+        report = await run_import(sessions, "reviews", [str(path)], rules=RULES, today=today)
+        return [str(r) for f in report.files for r in f.rejections]
+
+    await run_import(sessions, "ssda903", [str(HAND)], rules=RULES, today=today)
+    assert await load(
+        "child_id,review_date,part,chaired\n"
+        "P1,05/04/2023,full,Y\n"  # the 903's review: now chaired
+        "P1,01/02/2024,part1,no\n"  # a new review
+        "P4,12/12/2023,full,sometimes\n"
+    ) == [f"{tmp_path / 'reviews.csv'}, line 4, chaired: 'sometimes' is not yes or no (use "
+          "yes/no, true/false, Y/N or 1/0)"]  # fmt: skip
+    # The file had a rejected row, so nothing was written; again without it.
+    assert not await load("child_id,review_date,part,chaired\nP1,05/04/2023,full,Y\n")
+    assert not await load("child_id,review_date,part,chaired\nP1,01/02/2024,part1,no\n")
+    assert not await load("child_id,review_date\nP1,05/04/2023\n")  # no column: left alone
+    assert not await load("child_id,review_date,chaired\nP1,05/04/2023,\n")  # blank: left alone
+    async with sessions() as session:
+        chaired = dict(
+            (await session.execute(select(Review.held_on, Review.chaired_by_child))).all()
+        )
+    assert chaired[date(2023, 4, 5)] is True and chaired[date(2024, 2, 1)] is False
+    assert chaired[date(2023, 12, 12)] is None
