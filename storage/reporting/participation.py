@@ -77,8 +77,8 @@ def participation_section(
         key="participation",
         title="Children's participation in their reviews",
         summary=(
-            f"{share} of the reviews of children aged 4 and over held in {period.label} "
-            f"({previous.label} in brackets) are recorded as ones the child contributed to; "
+            f"The child contributed to {share} of the reviews of children aged 4 and over "
+            f"held in {period.label} ({previous.label} in brackets); "
             f"{this.chaired_children} ({last.chaired_children}) young people chaired their own "
             "reviews where that is recorded.",
         ),

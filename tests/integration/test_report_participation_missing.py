@@ -297,7 +297,7 @@ async def test_html_and_markdown_read_this_and_last(cli, tmp_path):
     )  # fmt: skip
     assert status == 0, err
     page = html_path.read_text(encoding="utf-8")
-    assert "75% (67%) of the reviews of children aged 4 and over" in page
+    assert "The child contributed to 75% (67%) of the reviews of children aged 4 and over" in page
     assert 'id="missing_durations"' in page and "Left out: 1 (0) episodes with no end date." in page
     status, markdown, err = await cli(
         "report", "--from", "01/04/2023", "--to", "31/03/2024", "--format", "md", "--out", "-",
