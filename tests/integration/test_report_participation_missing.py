@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.reports.csvfiles import csv_files
+from bot.reports.html import render_html
+from bot.reports.markdown import render_markdown
 from domain.report_missing import DURATION_BANDS, EPISODE_BANDS
 from domain.reporting import Compared, Period, Report, provenance_text
 from domain.rules import load_rules
@@ -329,8 +332,15 @@ async def records_in_scope(sessions, period: Period) -> tuple[int, int]:
 
 
 async def assert_complete(sessions, period: Period, today: date) -> Report:
+    """Every section builds and every renderer draws it; every record is accounted for."""
     async with sessions() as session:
         report = await build_report(session, period, RULES, today)
+    for section in ("participation", "missing"):
+        assert section in render_html(report) and section in render_markdown(report)
+    names = [file.name for file in csv_files(report)]
+    assert len(names) == len(set(names))
+    for table in ("participation_by_month", "missing_durations", "missing_strategy"):
+        assert table in names
     this = await records_in_scope(sessions, report.period)
     last = await records_in_scope(sessions, report.previous)
     assert_accounted(report, reviews=(this[0], last[0]), episodes=(this[1], last[1]))

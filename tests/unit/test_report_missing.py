@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.ages import age_on
+from domain.calendar import add_months
 from domain.report_missing import (
     DURATION_BANDS,
     EPISODE_BANDS,
@@ -35,6 +36,22 @@ def test_age_counts_the_birthday_itself_and_29_february_turns_on_1_march() -> No
     assert age_on(date(2008, 2, 29), date(2023, 2, 28)) == 14
     assert age_on(date(2008, 2, 29), date(2023, 3, 1)) == 15
     assert age_on(date(2008, 2, 29), date(2024, 2, 29)) == 16
+
+
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 12, 31)),
+    st.integers(min_value=0, max_value=25),
+    st.integers(min_value=0, max_value=400),
+)
+def test_age_goes_up_by_one_on_each_birthday_and_never_down(
+    born: date, years: int, later: int
+) -> None:
+    birthday = add_months(born, 12 * years)  # 28 February for 29 February in other years
+    if birthday.day == born.day:
+        assert age_on(born, birthday) == years
+        assert age_on(born, birthday - timedelta(days=1)) == years - 1
+    day = born + timedelta(days=later)
+    assert 0 <= age_on(born, day) <= age_on(born, day + timedelta(days=1)) <= later // 365 + 1
 
 
 def test_the_bands_are_the_seeds_and_have_no_gaps() -> None:
