@@ -35,13 +35,18 @@ class UnknownPersonError(ValueError):
     """A name given to ``--as`` that is not one of the demo's Playground users."""
 
 
+def first_name(user: PlaygroundUser) -> str:
+    """How ``--as`` names a person for short: ``adele``."""
+    return user.display_name.split()[0].lower()
+
+
 def who(name: str) -> PlaygroundUser:
     """The demo user meant by an e-mail (``adelev@example.com``) or a first name (``adele``)."""
     wanted = name.strip().lower()
     for user in PLAYGROUND_USERS:
-        if wanted in (user.email, user.display_name.split()[0].lower()):
+        if wanted in (user.email, first_name(user)):
             return user
-    choices = ", ".join(user.display_name.split()[0].lower() for user in PLAYGROUND_USERS)
+    choices = ", ".join(first_name(user) for user in PLAYGROUND_USERS)
     raise UnknownPersonError(f"{name!r} is not a Playground user; choose from: {choices}")
 
 

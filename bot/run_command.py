@@ -16,7 +16,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bot.playground import DEFAULT_PEOPLE, UnknownPersonError, port_for, who, write_config
+from bot.playground import (
+    DEFAULT_PEOPLE,
+    UnknownPersonError,
+    first_name,
+    port_for,
+    who,
+    write_config,
+)
 from storage.demo import PlaygroundUser
 
 PLAYGROUND_BIN = Path("node_modules") / ".bin" / "agentsplayground"
@@ -41,7 +48,7 @@ def register(subparsers: Any) -> None:
         "--as", dest="people", nargs="+", type=_person, metavar="WHO",
         default=[who(name) for name in DEFAULT_PEOPLE],
         help="whose Playgrounds to open: first names or e-mails of the demo's Playground "
-        "users (default: alex adele)",
+        f"users (default: {' '.join(first_name(who(name)) for name in DEFAULT_PEOPLE)})",
     )  # fmt: skip
     parser.add_argument("--no-playground", action="store_true",
                         help="do not start the Agents Playground")  # fmt: skip
