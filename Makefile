@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make run AS="alex adele"`: whose Agents Playgrounds to open (default Alex, Megan and Adele).
+# AS is also make's built-in name for the assembler, so only a value given by you counts.
+PLAYGROUND_PEOPLE = $(if $(filter command line environment,$(origin AS)),--as $(AS))
+
 run: $(STAMP)
 	@# The Agents Playground (a local Teams simulator) is optional: it needs Node.js.
 	@if command -v npm >/dev/null 2>&1 && [ ! -x node_modules/.bin/agentsplayground ]; then \
@@ -19,7 +23,7 @@ run: $(STAMP)
 	fi
 	$(BIN)/iro-bot migrate
 	$(BIN)/iro-bot seed-demo --if-empty
-	$(BIN)/iro-bot run
+	$(BIN)/iro-bot run $(PLAYGROUND_PEOPLE)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
