@@ -249,19 +249,29 @@ def report_text(name: str, cause: str, about: str | None, *, detail: str | None 
     return text
 
 
+def with_headline(card: dict[str, Any], text: str) -> dict[str, Any]:
+    """``card`` with ``text`` as a wrapped first block (a new dict; the payload is left alone)."""
+    headline = {"type": "TextBlock", "text": text, "wrap": True, "weight": "Bolder"}
+    return {**card, "body": [headline, *card.get("body", [])]}
+
+
 def build_activity(item: ClaimedNotification) -> Activity:
-    """The message for a notification: its card (with the summary as the fallback text that
-    notifications show) or its text. The idempotency key rides in ``channelData``."""
+    """The message for a notification: its card (its text as the card's first line, its summary
+    for notifications) or its text. The idempotency key rides in ``channelData``."""
     payload = item.payload
     card = payload.get("card")
     text = payload.get("text")
     if isinstance(card, dict):
+        # The text goes inside the card, as its first line, not beside it: a text+card activity
+        # is one message in Teams, but the Agents Playground splits it in two and answers 202
+        # without an activity id, so that copy could never be edited in place. The summary is
+        # what notifications show.
+        if text:
+            card = with_headline(card, str(text))
         activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
         summary = payload.get("summary") or text
         if summary:
             activity.summary = str(summary)[:500]
-        if text:
-            activity.text = str(text)
     elif text:
         activity = MessageFactory.text(str(text))
     else:
