@@ -57,18 +57,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import cProfile
 import dataclasses
-import importlib
-import inspect
 import itertools
 import json
 import os
 import platform
 import pstats
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -83,10 +77,14 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
+from benchmarks.over_http import (
+    cpu_seconds,
+    percentile,
+    server_process,
+    shown,
+    teams_activity,
+)
 from tests.e2e.fake_connector import FakeConnector
-
-TENANT_ID = "00000000-0000-0000-0000-0000000000aa"
-BOT_ID = "28:00000000-0000-0000-0000-0000000000b0"
 
 
 @dataclass(frozen=True)
@@ -376,34 +374,6 @@ async def _prepare_bot_stores(
     return scenarios
 
 
-def _import(path: str) -> Callable[[], Any]:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
-async def _serve(factory: str, port: int, profile_path: str | None) -> None:
-    """The server process: serve until SIGTERM; with a profile path, profile the serving."""
-    app = _import(factory)()
-    if inspect.isawaitable(app):
-        app = await app
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    profiler = cProfile.Profile() if profile_path else None
-    print("READY", flush=True)
-    if profiler is not None:
-        profiler.enable()
-    await stop.wait()
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(profile_path)
-    await runner.cleanup()
-
-
 # -- the load -----------------------------------------------------------------------------------
 
 
@@ -418,8 +388,7 @@ class Result:
     off_loop_cpu_share: float | None
 
     def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+        return percentile(self.latencies_ms, fraction)
 
     @property
     def p50(self) -> float:
@@ -432,49 +401,6 @@ class Result:
     @property
     def turns_per_second(self) -> float:
         return self.turns / self.seconds
-
-
-def _default_sender(user: int) -> dict[str, str]:
-    return {
-        "id": f"29:1bench-user-{user:04d}",
-        "aadObjectId": f"00000000-0000-0000-0000-{user:012d}",
-        "name": f"Bench User {user}",
-    }
-
-
-def _activity(
-    service_url: str, user: int, conversation_id: str, text: str,
-    sender: Mapping[str, str] | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    return {
-        "type": "message",
-        "id": uuid.uuid4().hex,
-        "timestamp": now,
-        "serviceUrl": service_url,
-        "channelId": "msteams",
-        "from": dict(sender or _default_sender(user)),
-        "conversation": {
-            "conversationType": "personal",
-            "tenantId": TENANT_ID,
-            "id": conversation_id,
-        },
-        "recipient": {"id": BOT_ID, "name": "iro-bot"},
-        "locale": "en-GB",
-        "textFormat": "plain",
-        "text": text,
-        "channelData": {"tenant": {"id": TENANT_ID}},
-    }
-
-
-def _cpu_seconds(pid: int, thread: int | None = None) -> float | None:
-    """CPU time (user + system) of a process, or of one of its threads (Linux /proc)."""
-    path = f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat"
-    try:
-        fields = Path(path).read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _drive(
@@ -508,7 +434,7 @@ async def _drive(
         while next(budget) < quota and time.perf_counter() < deadline:
             text = scenario.text(number, step)
             sender = scenario.sender(number) if scenario.sender else None
-            body = json.dumps(_activity(service_url, number, conversation_id, text, sender))
+            body = json.dumps(teams_activity(service_url, number, conversation_id, text, sender))
             started = time.perf_counter()
             async with session.post(
                 endpoint, data=body, headers={"Content-Type": "application/json"}
@@ -533,14 +459,14 @@ async def _drive(
         await asyncio.gather(*(user(n, session, warmup, deadline) for n in range(concurrency)))
         phase["measuring"] = True
         budget = itertools.count()
-        cpu_before = _cpu_seconds(server_pid)
-        loop_before = _cpu_seconds(server_pid, server_pid)
+        cpu_before = cpu_seconds(server_pid)
+        loop_before = cpu_seconds(server_pid, server_pid)
         started = time.perf_counter()
         deadline = started + max_seconds
         await asyncio.gather(*(user(n, session, turns, deadline) for n in range(concurrency)))
         seconds = time.perf_counter() - started
-        cpu_after = _cpu_seconds(server_pid)
-        loop_after = _cpu_seconds(server_pid, server_pid)
+        cpu_after = cpu_seconds(server_pid)
+        loop_after = cpu_seconds(server_pid, server_pid)
 
     if errors:
         raise RuntimeError(f"{scenario.name}: {len(errors)} failed turns, e.g. {errors[:3]}")
@@ -559,53 +485,13 @@ async def _drive(
 
 def _check_replies(scenario: Scenario, replies: Sequence[Any]) -> None:
     """Fail the run if any reply is not one of the answers the scenario is meant to time."""
-    from bot.cards.elements import card_to_text
-
     for reply in replies:
-        cards = [a["content"] for a in reply.attachments
-                 if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]  # fmt: skip
-        shown = "\n".join(card_to_text(c) for c in cards) if cards else (reply.text or "")
-        if not any(wanted in shown for wanted in scenario.expect):
+        seen = shown(reply)
+        if not any(wanted in seen for wanted in scenario.expect):
             # The first line only: enough to see which answer it was (a bench child's name at
             # most; the data is synthetic).
-            first = shown.splitlines()[0] if shown else "(empty)"
+            first = seen.splitlines()[0] if seen else "(empty)"
             raise RuntimeError(f"{scenario.name}: unexpected reply {first[:120]!r}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.asynccontextmanager
-async def _server(scenario: Scenario, profile_path: str | None) -> Any:
-    port = _free_port()
-    command = [sys.executable, "-m", "benchmarks.turn_bench", "--serve", scenario.app,
-               "--port", str(port)]  # fmt: skip
-    if profile_path:
-        command += ["--profile-to", profile_path]
-    environment = {**os.environ, **scenario.env}
-    environment["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(__file__).resolve().parents[1]), environment.get("PYTHONPATH", "")]
-    )
-    process = await asyncio.create_subprocess_exec(
-        *command, env=environment, stdout=subprocess.PIPE
-    )
-    try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-        if line.strip() != b"READY":
-            raise RuntimeError(f"{scenario.name}: the server did not start ({line!r})")
-        yield f"http://127.0.0.1:{port}/api/messages", process.pid
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 async def run(args: argparse.Namespace) -> list[Result]:
@@ -642,7 +528,9 @@ async def _run(args: argparse.Namespace, stack: contextlib.AsyncExitStack) -> li
                 profile = None
                 if args.profile == scenario.name:
                     profile = str(Path(tempfile.gettempdir()) / f"turn-bench-{os.getpid()}.prof")
-                async with _server(scenario, profile) as (endpoint, pid):
+                async with server_process(
+                    scenario.app, scenario.env, label=scenario.name, profile_path=profile
+                ) as (endpoint, pid):
                     result = await _drive(
                         scenario,
                         endpoint,
@@ -772,7 +660,7 @@ async def breakdown() -> list[tuple[str, float]]:
         _per_call_ms(lambda: ConnectorClient(MicrosoftAppCredentials.empty(), service_url), 200),
     ))  # fmt: skip
 
-    inbound = _activity(service_url, 1, "a:1bench", "hello")
+    inbound = teams_activity(service_url, 1, "a:1bench", "hello")
     client = ConnectorClient(MicrosoftAppCredentials.empty(), service_url)
     activity = Activity().deserialize(inbound)
     reply = Activity(type="message", text="Echo: hello", reply_to_id=activity.id,
@@ -862,14 +750,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "force_custom_plan): an experiment; the product uses the server's setting",
     )
     parser.add_argument("--no-bot", action="store_true", help="only the echo bots and the floor")
-    parser.add_argument("--serve", metavar="FACTORY", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--profile-to", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)  # fmt: skip
 
-    if args.serve:
-        asyncio.run(_serve(args.serve, args.port, args.profile_to))
-        return 0
     if args.breakdown:
         print("| piece of a stock turn | CPU ms per call |\n|---|---:|")
         for name, ms in asyncio.run(breakdown()):
