@@ -54,6 +54,17 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, day)
 
 
+def age_on(born: date, day: date) -> int:
+    """Age in whole years on ``day``: a birthday counts from its own day, and someone born on
+    29 February has their birthday on 1 March in other years (as English law counts it)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=monthrange(day.year, day.month)[1])
+
+
 @dataclass(frozen=True, eq=False)
 class WorkingDayCalendar:
     """Working days of one UK nation between two years, with O(log n) arithmetic."""
