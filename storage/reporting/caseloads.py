@@ -53,15 +53,22 @@ def caseloads_section(data: CareData, period: Period, previous: Period) -> Secti
     )
     at_end = Compared(this.per_iro_at_end, last.per_iro_at_end)
     average = Compared(this.per_iro_average, last.per_iro_average)
-    return SectionResult(
-        key="caseloads",
-        title="IRO caseloads",
-        summary=(
+    if this.total or last.total:
+        summary = (
             f"On the last day of {period.label} each IRO held {at_end.text()} children in care "
             f"on average ({previous.label} in brackets); over the period's month ends, "
             f"{average.text()}. The IRO Handbook recommends {low} to {high} children in care "
-            "for a full-time IRO.",
-        ),
+            "for a full-time IRO."
+        )
+    else:
+        summary = (
+            "No child in care in either period has an IRO recorded, so there are no caseloads "
+            "to show (IROs are allocated in the bot or by a children file's iro_email)."
+        )
+    return SectionResult(
+        key="caseloads",
+        title="IRO caseloads",
+        summary=(summary,),
         tables=(_table(this, last, left_out),),
         notes=(
             "An IRO's caseload on a day is the children in care that day whose allocated IRO "

@@ -186,8 +186,8 @@ async def test_hand_return_children_in_care_reviews_leaving_and_caseloads(cli, t
         "reason": ("this_period", "last_period"),
         "not recorded": ("1", "1"),
     }
-    paperwork = table(out, "reviews_paperwork")
-    assert paperwork["Decisions (within 5 working days)"] == ("0", "0", "0", "0", "10", "7", "0", "0")
+    decisions = table(out, "reviews_paperwork")["Decisions (within 5 working days)"]
+    assert decisions == ("0", "0", "0", "0", "10", "7", "0", "0")
 
     # -- leaving care (12.3) ------------------------------------------------------------------
     # This period, each child at their last leaving: C2 E17 (aged 18 on 15 Nov 2023), C3 E11
