@@ -16,7 +16,9 @@ Counting rules (each one a decision the seed report leaves implicit):
 - A review counts in the period in which it was **held**; initial, second and subsequent are
   the numbers ``domain.reviews.review_schedule`` gives it within its period of care, and "within
   timescale" is that schedule's ``on_time`` (so CIC-SPLIT and CIC-BF are applied exactly as for
-  the bot's own due dates).
+  the bot's own due dates). A review that cannot be numbered (the uncounted part of a split
+  review, one held outside all of the child's periods of care, one of a child whose period of
+  care is not known) is kept with the reason, so the report lists it as left out.
 - A missing episode counts in the period in which it **started**.
 """
 
@@ -506,6 +508,8 @@ class ReviewFigures:
     by_month: Mapping[date, tuple[int, int]]
     # reason -> reviews held in the period and not counted (ReviewFact.left_out)
     left_out: Mapping[str, int] = field(default_factory=dict)
+    # Part 1s held outside care or for a child with no known period: not in part1_by_reason.
+    part1_left_out: int = 0
 
     @property
     def late(self) -> int:
@@ -516,11 +520,9 @@ def review_figures(facts: Iterable[ReviewFact], period: Period) -> ReviewFigures
     in_period = [f for f in facts if f.held_on in period]
     counted = [f for f in in_period if f.number is not None]
     # Part 1s held in care (a split review's Part 1 may itself be the uncounted part).
+    all_parts1 = [f for f in in_period if f.part is ReviewPart.PART1]
     parts1 = [
-        f
-        for f in in_period
-        if f.part is ReviewPart.PART1
-        and f.left_out not in (OUTSIDE_CARE_LEFT_OUT, NO_PERIOD_LEFT_OUT)
+        f for f in all_parts1 if f.left_out not in (OUTSIDE_CARE_LEFT_OUT, NO_PERIOD_LEFT_OUT)
     ]
     late = [f for f in counted if not f.on_time]
     by_month: dict[date, list[int]] = {month: [0, 0] for month in period.months()}
@@ -542,6 +544,7 @@ def review_figures(facts: Iterable[ReviewFact], period: Period) -> ReviewFigures
         minutes=sent([f.minutes_on_time for f in counted]),
         by_month={month: (v[0], v[1]) for month, v in by_month.items()},
         left_out=Counter(f.left_out for f in in_period if f.number is None and f.left_out),
+        part1_left_out=len(all_parts1) - len(parts1),
     )
 
 

@@ -224,6 +224,14 @@ def reviews_section(
                 "Part 1 reviews",
                 this.part1_by_reason,
                 last.part1_by_reason,
+                (
+                    LeftOut(
+                        "Part 1s held outside any period of care of the child, or of a child "
+                        "with no known period of care",
+                        this.part1_left_out,
+                        last.part1_left_out,
+                    ),
+                ),
             ),
             _paperwork_table(this, last, decisions.quantity, minutes.quantity),
         ),
@@ -292,6 +300,7 @@ def _reasons_table(
     column: str,
     this: Mapping[str | None, int],
     last: Mapping[str | None, int],
+    left_out: tuple[LeftOut, ...] = (),
 ) -> Table:
     # Most frequent this period first, as the seed's tables are; "not recorded" last.
     reasons = sorted(
@@ -309,6 +318,7 @@ def _reasons_table(
         rows=tuple(rows),
         csv=(compared_csv(key, "reason", ("number",), rows),),
         source=REVIEWS_SOURCE,
+        left_out=left_out,
         note=None if rows else "None in either period.",
     )
 

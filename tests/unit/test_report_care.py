@@ -253,4 +253,9 @@ def test_reviews_not_counted_say_why() -> None:
     # 5 reviews held in the year: 2 counted + 3 left out.
     assert figures.held + sum(figures.left_out.values()) == 5
     # Part 1s in care only (B's review is a full one; A's Part 1 counts).
-    assert sum(figures.part1_by_reason.values()) == 1
+    assert sum(figures.part1_by_reason.values()) == 1 and figures.part1_left_out == 0
+    outside = CareEpisode(
+        "C", D(2023, 9, 1), None, (StoredReview(D(2023, 8, 1), ReviewPart.PART1),)
+    )
+    late = review_figures(review_facts([outside], RULES), YEAR)
+    assert (sum(late.part1_by_reason.values()), late.part1_left_out) == (0, 1)
