@@ -61,6 +61,34 @@ class ChildCare:
         return any(p.covers(day) for p in self.periods)
 
 
+def care_history(
+    stored: Iterable[tuple[date, date | None, str | None]], looked_after_since: date | None
+) -> tuple[CarePeriod, ...]:
+    """A child's periods of care, in order and not overlapping, from the stored ones (start,
+    end, REC) and the start of the current period.
+
+    ``looked_after_since`` adds an open period only when no stored period covers that day (a
+    child entered by hand may have no period rows). A period stored with no end that is
+    followed by another ran on into it: they are one period (no leaving, no new start), since
+    nothing says care ended. A period that ends after the next one starts is cut at that start.
+    """
+    spells = sorted(stored)
+    if looked_after_since is not None and not any(
+        start <= looked_after_since and (end is None or looked_after_since < end)
+        for start, end, _ in spells
+    ):
+        spells = sorted([*spells, (looked_after_since, None, None)])
+    out: list[CarePeriod] = []
+    for start, end, reason in spells:
+        if out and out[-1].ended_on is None:
+            out[-1] = CarePeriod(out[-1].started_on, end, reason)
+            continue
+        if out and out[-1].ended_on is not None and out[-1].ended_on > start:
+            out[-1] = CarePeriod(out[-1].started_on, start, out[-1].reason_ended)
+        out.append(CarePeriod(start, end, reason if end else None))
+    return tuple(out)
+
+
 def month_ends(period: Period) -> list[date]:
     """The last day of each month in ``period``, ending with the period's own last day."""
     days = [month_end(first) for first in period.months()]

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.report_care import (
     CareFigures,
-    CarePeriod,
     ChildCare,
     care_figures,
+    care_history,
     rate_per_10000,
 )
 from domain.reporting import (
@@ -34,7 +34,6 @@ from domain.reporting import (
 from domain.rules import RuleSet
 from storage.models import Child, PeriodOfCare, Review, Staff
 from storage.reporting.base import ReportContext
-from storage.reporting.reviews import care_periods
 
 CARE_SOURCE = (
     "each child's periods of care (from the SSDA903 episodes, the children file's "
@@ -56,8 +55,7 @@ async def load_children_in_care(session: AsyncSession, span: Period) -> CareData
         or_(PeriodOfCare.ended_on.is_(None), PeriodOfCare.ended_on >= span.start),
     )
     wanted = select(PeriodOfCare.child_pk).where(touching)
-    periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-    reasons: dict[tuple[int, date], str | None] = {}
+    stored: dict[int, list[tuple[date, date | None, str | None]]] = defaultdict(list)
     for pk, started, ended, reason in await session.execute(
         select(
             PeriodOfCare.child_pk,
@@ -66,8 +64,7 @@ async def load_children_in_care(session: AsyncSession, span: Period) -> CareData
             PeriodOfCare.reason_ended,
         ).where(touching)
     ):
-        periods[pk].append((started, ended))
-        reasons[(pk, started)] = reason
+        stored[pk].append((started, ended, reason))
     rows = await session.execute(
         select(
             Child.id,
@@ -80,21 +77,16 @@ async def load_children_in_care(session: AsyncSession, span: Period) -> CareData
         .outerjoin(Staff, Staff.id == Child.iro_id)
         .where(or_(Child.id.in_(wanted), Child.looked_after_since <= span.end))
     )
-    children = []
-    for pk, child_id, since, born, uasc, iro in rows:
-        children.append(
-            ChildCare(
-                child_key=child_id,
-                periods=tuple(
-                    # An open period closed by a later start keeps no reason: it did not end.
-                    CarePeriod(started, ended, reasons.get((pk, started)) if ended else None)
-                    for started, ended in care_periods(periods.get(pk, []), since)
-                ),
-                date_of_birth=born,
-                uasc=bool(uasc),
-                iro=iro,
-            )
+    children = [
+        ChildCare(
+            child_key=child_id,
+            periods=care_history(stored.get(pk, []), since),
+            date_of_birth=born,
+            uasc=bool(uasc),
+            iro=iro,
         )
+        for pk, child_id, since, born, uasc, iro in rows
+    ]
     has_period = select(PeriodOfCare.child_pk)
     reviewed = await session.execute(
         select(Child.child_id, Review.held_on)

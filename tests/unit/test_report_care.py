@@ -15,6 +15,7 @@ from domain.report_care import (
     ChildCare,
     Leaver,
     care_figures,
+    care_history,
     caseloads,
     further_leavings,
     handbook_band,
@@ -259,3 +260,22 @@ def test_reviews_not_counted_say_why() -> None:
     )
     late = review_figures(review_facts([outside], RULES), YEAR)
     assert (sum(late.part1_by_reason.values()), late.part1_left_out) == (0, 1)
+
+
+def test_care_history_from_stored_periods_and_looked_after_since() -> None:
+    stored = [(D(2020, 1, 1), D(2021, 1, 1), "E13"), (D(2022, 1, 1), None, None)]
+    # looked_after_since inside a stored period adds nothing; outside one, an open period.
+    assert care_history(stored, D(2022, 1, 1)) == (
+        CarePeriod(D(2020, 1, 1), D(2021, 1, 1), "E13"),
+        CarePeriod(D(2022, 1, 1), None),
+    )
+    assert care_history([], D(2024, 5, 1)) == (CarePeriod(D(2024, 5, 1), None),)
+    assert care_history([], None) == ()
+    # A period with no end followed by another ran on into it: one period, no leaving.
+    assert care_history(
+        [(D(2020, 1, 1), None, None), (D(2021, 6, 1), D(2022, 1, 1), "E11")], None
+    ) == (CarePeriod(D(2020, 1, 1), D(2022, 1, 1), "E11"),)
+    # One that ends after the next starts is cut at that start.
+    assert care_history(
+        [(D(2020, 1, 1), D(2021, 9, 1), "E8"), (D(2021, 6, 1), None, None)], None
+    ) == (CarePeriod(D(2020, 1, 1), D(2021, 6, 1), "E8"), CarePeriod(D(2021, 6, 1), None))
