@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("bot.run_command", "serve on loopback with the Agents Playground (make run)"),
     "chat": ("bot.chat_command", "talk to the bot in this terminal"),
     "worker": ("bot.worker_command", "deliver notifications without the web server"),
-    "report": ("bot.report_command", "the annual report's tables (IRs, reviews, missing)"),
+    "report": ("bot.report_command", "the annual IRO report's tables, for any period"),
     "manifest": ("bot.manifest_command", "build the Teams app package (manifest.json and icons)"),
 }
 

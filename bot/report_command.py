@@ -26,7 +26,7 @@ FORMATS = ("html", "md", "csv")
 def register(subparsers: Any) -> None:  # argparse's subparsers action has no public type
     parser = subparsers.add_parser(
         "report",
-        help="the annual report's tables (IRs, reviews, missing)",
+        help="the annual IRO report's tables, for any period",
         description="Write the IRO annual report's tables for a period, with the previous "
         "period of the same length in brackets. Dates are DD/MM/YYYY or YYYY-MM-DD; both ends "
         "are included (e.g. --from 01/04/2023 --to 31/03/2024).",

@@ -54,6 +54,11 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, day)
 
 
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=monthrange(day.year, day.month)[1])
+
+
 @dataclass(frozen=True, eq=False)
 class WorkingDayCalendar:
     """Working days of one UK nation between two years, with O(log n) arithmetic."""

@@ -16,7 +16,9 @@ Counting rules (each one a decision the seed report leaves implicit):
 - A review counts in the period in which it was **held**; initial, second and subsequent are
   the numbers ``domain.reviews.review_schedule`` gives it within its period of care, and "within
   timescale" is that schedule's ``on_time`` (so CIC-SPLIT and CIC-BF are applied exactly as for
-  the bot's own due dates).
+  the bot's own due dates). A review that cannot be numbered (the uncounted part of a split
+  review, one held outside all of the child's periods of care, one of a child whose period of
+  care is not known) is kept with the reason, so the report lists it as left out.
 - A missing episode counts in the period in which it **started**.
 """
 
@@ -388,24 +390,54 @@ class ReviewFact:
     child_key: str
     held_on: date
     part: ReviewPart
-    number: int | None  # 1 initial, 2 second, 3+ subsequent; None: not counted (a Part 2)
+    number: int | None  # 1 initial, 2 second, 3+ subsequent; None: not counted
     on_time: bool | None  # None when not counted
     late_reason: str | None
     part1_reason: str | None
     decisions_on_time: bool | None  # None: not sent (recorded)
     minutes_on_time: bool | None
+    # Why a review is not counted (None when it is): see the *_LEFT_OUT reasons below.
+    left_out: str | None = None
 
 
-def review_facts(episodes: Iterable[CareEpisode], rules: RuleSet) -> list[ReviewFact]:
-    """Every stored review, numbered and judged by the domain's own schedule."""
+OUTSIDE_CARE_LEFT_OUT = "reviews held outside any period of care of the child"
+NO_PERIOD_LEFT_OUT = (
+    "reviews of children with no known period of care (the start of their care is not in the "
+    "data, so the review cannot be numbered)"
+)
+
+
+def split_part_left_out(rules: RuleSet) -> str:
+    """Why the uncounted part of a split review is not counted, for the rules in force."""
+    if rules.split_counts_from.value == "part1":
+        return "Part 2s of split reviews (a split review is counted once, at its Part 1)"
+    return "Part 1s of split reviews (a split review is counted once, at its final part)"
+
+
+def review_facts(
+    episodes: Iterable[CareEpisode],
+    rules: RuleSet,
+    without_period: Iterable[tuple[str, StoredReview]] = (),
+) -> list[ReviewFact]:
+    """Every stored review, numbered and judged by the domain's own schedule.
+
+    A review outside all of its child's periods of care, or of a child with no known period
+    (``without_period``: child key and review), is kept with the reason it is not counted, so
+    the report can account for it.
+    """
     facts: list[ReviewFact] = []
+    split_part = split_part_left_out(rules)
+    placed: dict[str, set[StoredReview]] = {}
+    reviews_of: dict[str, set[StoredReview]] = {}
     for episode in episodes:
+        reviews_of.setdefault(episode.child_key, set()).update(episode.reviews)
         inside = [
             r
             for r in episode.reviews
             if r.held_on >= episode.started_on
             and (episode.ended_on is None or r.held_on <= episode.ended_on)
         ]
+        placed.setdefault(episode.child_key, set()).update(inside)
         schedule = review_schedule(
             episode.started_on,
             [ReviewHeld(r.held_on, r.part) for r in inside],
@@ -430,8 +462,30 @@ def review_facts(episodes: Iterable[CareEpisode], rules: RuleSet) -> list[Review
                     minutes_on_time=_sent_on_time(
                         review.minutes_sent_on, minutes_due(review.held_on, rules).due
                     ),
+                    left_out=None if outcome else split_part,
                 )
             )
+    unplaced = [
+        (child, review, OUTSIDE_CARE_LEFT_OUT)
+        for child, reviews in reviews_of.items()
+        for review in sorted(reviews - placed[child], key=lambda r: (r.held_on, r.part.value))
+    ]
+    unplaced += [(child, review, NO_PERIOD_LEFT_OUT) for child, review in without_period]
+    for child, review, reason in unplaced:
+        facts.append(
+            ReviewFact(
+                child_key=child,
+                held_on=review.held_on,
+                part=review.part,
+                number=None,
+                on_time=None,
+                late_reason=review.late_reason,
+                part1_reason=review.part1_reason,
+                decisions_on_time=None,
+                minutes_on_time=None,
+                left_out=reason,
+            )
+        )
     return facts
 
 
@@ -452,6 +506,10 @@ class ReviewFigures:
     minutes: tuple[int, int, int]
     # month (first day) -> (on time, late)
     by_month: Mapping[date, tuple[int, int]]
+    # reason -> reviews held in the period and not counted (ReviewFact.left_out)
+    left_out: Mapping[str, int] = field(default_factory=dict)
+    # Part 1s held outside care or for a child with no known period: not in part1_by_reason.
+    part1_left_out: int = 0
 
     @property
     def late(self) -> int:
@@ -459,8 +517,13 @@ class ReviewFigures:
 
 
 def review_figures(facts: Iterable[ReviewFact], period: Period) -> ReviewFigures:
-    counted = [f for f in facts if f.held_on in period and f.number is not None]
-    parts1 = [f for f in facts if f.held_on in period and f.part is ReviewPart.PART1]
+    in_period = [f for f in facts if f.held_on in period]
+    counted = [f for f in in_period if f.number is not None]
+    # Part 1s held in care (a split review's Part 1 may itself be the uncounted part).
+    all_parts1 = [f for f in in_period if f.part is ReviewPart.PART1]
+    parts1 = [
+        f for f in all_parts1 if f.left_out not in (OUTSIDE_CARE_LEFT_OUT, NO_PERIOD_LEFT_OUT)
+    ]
     late = [f for f in counted if not f.on_time]
     by_month: dict[date, list[int]] = {month: [0, 0] for month in period.months()}
     for f in counted:
@@ -480,6 +543,8 @@ def review_figures(facts: Iterable[ReviewFact], period: Period) -> ReviewFigures
         decisions=sent([f.decisions_on_time for f in counted]),
         minutes=sent([f.minutes_on_time for f in counted]),
         by_month={month: (v[0], v[1]) for month, v in by_month.items()},
+        left_out=Counter(f.left_out for f in in_period if f.number is None and f.left_out),
+        part1_left_out=len(all_parts1) - len(parts1),
     )
 
 

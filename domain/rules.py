@@ -101,6 +101,9 @@ class RuleSet:
     reasons: tuple[str, ...]
     reasons_needing_text: frozenset[str]
     service_areas: tuple[str, ...]
+    # Children aged 0 to 17 living in the authority, for the report's rate of children in care
+    # per 10,000; None when the rules file does not give it (the rate is then not shown).
+    child_population: int | None = None
 
     def timescale(self, rule_id: str) -> Timescale:
         return self.timescales[rule_id]
@@ -268,6 +271,12 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
 
     areas = r.texts(r.table(data, "service_areas", ""), "labels", "service_areas.")
 
+    child_population = None
+    if "child_population" in authority:
+        child_population = r.whole(authority, "child_population", "authority.")
+        if child_population == 0:
+            raise r.fail("authority.child_population", "must be more than 0 (or left out)")
+
     return RuleSet(
         source=source,
         authority_name=r.text(authority, "name", "authority."),
@@ -281,4 +290,5 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
         reasons=reasons,
         reasons_needing_text=frozenset(needs_text),
         service_areas=areas,
+        child_population=child_population,
     )

@@ -6,7 +6,10 @@ DIR holds the return's CSVs (names matched case-insensitively; any may be absent
   stored yet, with no names (the 903 has none), and keeps DOB, SEX and UASC up to date;
 - ``episodes.csv`` (CHILD, DECOM, RNE, DEC, REC, ...): periods of care, see below;
 - ``reviews.csv`` (CHILD, DOB, REVIEW, REVIEW_CODE): reviews held, with the participation code;
-- ``missing.csv`` (CHILD, DOB, MISSING, MIS_START, MIS_END): missing / away episodes.
+- ``missing.csv`` (CHILD, DOB, MISSING, MIS_START, MIS_END): missing / away episodes;
+- ``uasc.csv`` (CHILD, SEX, DOB, DUC): children who were unaccompanied asylum-seeking children;
+  each is marked UASC (as the header's UASC column does). DUC, the date UASC status ceased, is
+  checked (not before birth) but not kept: the store holds the flag only.
 
 The directory is imported as one unit: the files describe the same children, so if any row in
 any of them is rejected nothing from the directory is written (unless ``--partial``).
@@ -82,12 +85,14 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "reviews": (("CHILD", "REVIEW"), ("DOB", "REVIEW_CODE")),
     "missing": (("CHILD", "MIS_START"), ("DOB", "MISSING", "MIS_END")),
+    "uasc": (("CHILD",), ("SEX", "DOB", "DUC")),
 }
 ENTITIES = {
     "header": "children",
     "episodes": "periods of care",
     "reviews": "reviews",
     "missing": "missing episodes",
+    "uasc": "UASC records",
 }
 
 
@@ -137,6 +142,14 @@ class MissingRow:
     dob: date | None
 
 
+@dataclass(frozen=True)
+class UascRow:
+    line: int
+    child_id: str
+    dob: date | None
+    ceased: date | None  # DUC
+
+
 @dataclass
 class Segment:
     """A run of episodes in one period of care; ``start`` is None when it began earlier."""
@@ -158,13 +171,16 @@ class _Run:
     episodes: list[EpisodeRow] = field(default_factory=list)
     reviews: list[ReviewRow] = field(default_factory=list)
     missing: list[MissingRow] = field(default_factory=list)
+    uasc: list[UascRow] = field(default_factory=list)
     stored: dict[str, Child] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
 
 
 class Ssda903Import(ImportKind):
     name = "ssda903"
-    usage = "a directory holding the SSDA903 return's header, episodes, reviews and missing CSVs"
+    usage = (
+        "a directory holding the SSDA903 return's header, episodes, reviews, missing and uasc CSVs"
+    )
 
     def load(self, paths: Sequence[str]) -> list[Return903]:
         loaded: list[Return903] = []
@@ -187,7 +203,7 @@ class Ssda903Import(ImportKind):
             raise UnusableInput(
                 [
                     f"{given} is not a directory: ssda903 takes the folder holding the return's "
-                    "header.csv, episodes.csv, reviews.csv and missing.csv"
+                    "header.csv, episodes.csv, reviews.csv, missing.csv and uasc.csv"
                 ]
             )
         found: dict[str, Path] = {}
@@ -203,7 +219,7 @@ class Ssda903Import(ImportKind):
             raise UnusableInput(
                 [
                     f"{given} holds none of the SSDA903 files header.csv, episodes.csv, "
-                    "reviews.csv or missing.csv"
+                    "reviews.csv, missing.csv or uasc.csv"
                 ]
             )
         tables: dict[str, CsvTable] = {}
@@ -241,7 +257,7 @@ class Ssda903Import(ImportKind):
         self._parse(run)
         ids = {
             r.child_id
-            for rows in (run.header, run.episodes, run.reviews, run.missing)
+            for rows in (run.header, run.episodes, run.reviews, run.missing, run.uasc)
             for r in rows
         }
         run.stored = await children_by_id(ctx.session, ids)
@@ -251,6 +267,7 @@ class Ssda903Import(ImportKind):
         await self._apply_episodes(run)
         await self._apply_reviews(run)
         await self._apply_missing(run)
+        await self._apply_uasc(run)
         return list(reports.values())
 
     # -- parse -------------------------------------------------------------------------------
@@ -281,6 +298,12 @@ class Ssda903Import(ImportKind):
                 lambda r: (r.child_id, r.start),
                 "MIS_START",
                 lambda r: f"an episode of child {r.child_id!r} from {short_date(r.start)}",
+            ),
+            "uasc": (
+                self._uasc_row,
+                lambda r: r.child_id,
+                "CHILD",
+                lambda r: f"child {r.child_id!r}",
             ),
         }
         for kind, table in tables.items():
@@ -379,6 +402,17 @@ class Ssda903Import(ImportKind):
             return None
         return MissingRow(row.line, child_id, start, end, kind, dob)
 
+    def _uasc_row(self, row: RowReader, ctx: ImportContext) -> UascRow | None:
+        child_id = self._child_id(row)
+        sex = row.raw("SEX") or None
+        if sex is not None and sex not in ("1", "2"):
+            row.reject("SEX", f"{sex!r} is not an SSDA903 SEX code: 1 (male) or 2 (female)")
+        dob = row.date("DOB")
+        ceased = row.date("DUC", today=ctx.today)
+        if child_id is None:
+            return None
+        return UascRow(row.line, child_id, dob, ceased)
+
     # -- checks across files and against the store --------------------------------------------
 
     def _check_children(self, run: _Run) -> None:
@@ -397,7 +431,7 @@ class Ssda903Import(ImportKind):
             stored = run.stored.get(child_id)
             return (stored.date_of_birth if stored else None), "the store"
 
-        def check(kind: str, record: Any, date_column: str, day: date) -> bool:
+        def check(kind: str, record: Any, date_column: str, day: date | None) -> bool:
             report = run.reports[kind]
             child_id = record.child_id
             if child_id not in header_ok and child_id not in run.stored:
@@ -420,7 +454,7 @@ class Ssda903Import(ImportKind):
                     f"of birth in {where} ({short_date(dob)})",
                 )
                 return False
-            if dob and day < dob:
+            if dob and day and day < dob:
                 report.reject(
                     record.line,
                     date_column,
@@ -432,6 +466,7 @@ class Ssda903Import(ImportKind):
         run.episodes = [r for r in run.episodes if check("episodes", r, "DECOM", r.start)]
         run.reviews = [r for r in run.reviews if check("reviews", r, "REVIEW", r.held_on)]
         run.missing = [r for r in run.missing if check("missing", r, "MIS_START", r.start)]
+        run.uasc = [r for r in run.uasc if check("uasc", r, "DUC", r.ceased)]
 
     def _check_episode_chains(self, run: _Run) -> None:
         """Reject an episode that does not follow on from the child's previous one."""
@@ -645,6 +680,16 @@ class Ssda903Import(ImportKind):
                     changed = True
             report.count(outcome(False, changed))
         await insert_rows(session, MissingEpisode, new)
+
+    async def _apply_uasc(self, run: _Run) -> None:
+        if "uasc" not in run.reports:
+            return
+        report = run.reports["uasc"]
+        for record in run.uasc:
+            child = run.children[record.child_id]
+            changed = not child.uasc
+            child.uasc = True
+            report.count(outcome(False, changed))
 
 
 def _chain_problem(previous: EpisodeRow | None, episode: EpisodeRow) -> tuple[str, str] | None:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.reporting import (
+    NO_PERIOD_LEFT_OUT,
     NOT_RECORDED,
+    OUTSIDE_CARE_LEFT_OUT,
     CareEpisode,
     Cell,
     Chart,
     Compared,
+    LeftOut,
     Period,
     ReviewFact,
     ReviewFigures,
@@ -31,6 +35,7 @@ from domain.reporting import (
     percent,
     review_facts,
     review_figures,
+    split_part_left_out,
 )
 from domain.reviews import BroughtForward, ReviewPart
 from domain.rules import RuleSet
@@ -43,8 +48,21 @@ REVIEWS_SOURCE = (
 )
 
 
+@dataclass(frozen=True)
+class ReviewHistory:
+    episodes: list[CareEpisode]
+    # Reviews of children with no known period of care: (child key, review).
+    without_period: list[tuple[str, StoredReview]]
+
+
 async def load_care_episodes(session: AsyncSession, span: Period) -> list[CareEpisode]:
     """The periods of care of every child with a review held within ``span``."""
+    return (await load_review_history(session, span)).episodes
+
+
+async def load_review_history(session: AsyncSession, span: Period) -> ReviewHistory:
+    """The periods of care, with all their reviews, of every child with a review in ``span``;
+    and the reviews of such children whose period of care is not known."""
     wanted = (
         select(Review.child_pk)
         .where(Review.held_on >= span.start, Review.held_on <= span.end)
@@ -97,8 +115,12 @@ async def load_care_episodes(session: AsyncSession, span: Period) -> list[CareEp
         directions[pk].append(BroughtForward(review_by, directed_on, reason))
 
     episodes: list[CareEpisode] = []
+    without_period: list[tuple[str, StoredReview]] = []
     for pk, (child_id, since) in children.items():
-        for started, ended in care_periods(periods.get(pk, []), since):
+        known = care_periods(periods.get(pk, []), since)
+        if not known:
+            without_period += [(child_id, review) for review in reviews.get(pk, ())]
+        for started, ended in known:
             episodes.append(
                 CareEpisode(
                     child_key=child_id,
@@ -108,7 +130,7 @@ async def load_care_episodes(session: AsyncSession, span: Period) -> list[CareEp
                     directions=tuple(directions.get(pk, ())),
                 )
             )
-    return episodes
+    return ReviewHistory(episodes, without_period)
 
 
 def care_periods(
@@ -142,8 +164,8 @@ class ReviewsSection:
     title = "Child in care reviews"
 
     async def build(self, ctx: ReportContext) -> SectionResult:
-        episodes = await load_care_episodes(ctx.session, ctx.span)
-        facts = review_facts(episodes, ctx.rules)
+        history = await load_review_history(ctx.session, ctx.span)
+        facts = review_facts(history.episodes, ctx.rules, history.without_period)
         return reviews_section(facts, ctx.period, ctx.previous, ctx.rules)
 
 
@@ -155,7 +177,11 @@ def reviews_section(
     on_time_this = percent(this.on_time, this.held)
     summary = [
         f"{this.held} ({last.held}) reviews were held in {period.label} "
-        f"({previous.label} in brackets); "
+        f"({previous.label} in brackets), about "
+        f"{Compared(per_week(this.held, period), per_week(last.held, previous)).text()} a "
+        f"week. Of these, {this.initial} ({last.initial}) were initial reviews for children "
+        f"entering care, {this.second} ({last.second}) second reviews and {this.subsequent} "
+        f"({last.subsequent}) subsequent reviews.",
         f"{Compared(on_time_this, percent(last.on_time, last.held), percent=True).text()} "
         "were held within the statutory timescale.",
     ]
@@ -184,7 +210,7 @@ def reviews_section(
         title="Child in care reviews",
         summary=tuple(summary),
         tables=(
-            _held_table(this, last),
+            _held_table(this, last, period, previous, rules),
             _reasons_table(
                 "reviews_late_reasons",
                 "Why reviews were held late",
@@ -198,6 +224,14 @@ def reviews_section(
                 "Part 1 reviews",
                 this.part1_by_reason,
                 last.part1_by_reason,
+                (
+                    LeftOut(
+                        "Part 1s held outside any period of care of the child, or of a child "
+                        "with no known period of care",
+                        this.part1_left_out,
+                        last.part1_left_out,
+                    ),
+                ),
             ),
             _paperwork_table(this, last, decisions.quantity, minutes.quantity),
         ),
@@ -218,12 +252,26 @@ def _split_basis(rules: RuleSet) -> str:
     return "Part 1" if rules.split_counts_from.value == "part1" else "the final part"
 
 
-def _held_table(this: ReviewFigures, last: ReviewFigures) -> Table:
+def per_week(held: int, period: Period) -> int:
+    """Reviews held a week on average, to the nearest whole review (calendar weeks)."""
+    days = (period.end - period.start).days + 1
+    return round(held * 7 / days)
+
+
+def _held_table(
+    this: ReviewFigures, last: ReviewFigures, period: Period, previous: Period, rules: RuleSet
+) -> Table:
+    # The seed's 7.5: the reviews held, about how many a week, then initial, second and
+    # subsequent; then 8.1's timeliness.
     rows: list[tuple[Cell, ...]] = [
+        ("All reviews held", Compared(this.held, last.held)),
+        (
+            "Held a week, on average",
+            Compared(per_week(this.held, period), per_week(last.held, previous)),
+        ),
         ("Initial reviews", Compared(this.initial, last.initial)),
         ("Second reviews", Compared(this.second, last.second)),
         ("Subsequent reviews", Compared(this.subsequent, last.subsequent)),
-        ("All reviews held", Compared(this.held, last.held)),
         ("Held within timescale", Compared(this.on_time, last.on_time)),
         ("Held late", Compared(this.late, last.late)),
         (
@@ -238,7 +286,11 @@ def _held_table(this: ReviewFigures, last: ReviewFigures) -> Table:
         rows=tuple(rows),
         csv=(compared_csv("reviews_held", "measure", ("number",), rows),),
         source=REVIEWS_SOURCE,
-        emphasis=frozenset({3}),
+        left_out=tuple(
+            LeftOut(reason, this.left_out.get(reason, 0), last.left_out.get(reason, 0))
+            for reason in (split_part_left_out(rules), OUTSIDE_CARE_LEFT_OUT, NO_PERIOD_LEFT_OUT)
+        ),
+        emphasis=frozenset({0}),
     )
 
 
@@ -248,6 +300,7 @@ def _reasons_table(
     column: str,
     this: Mapping[str | None, int],
     last: Mapping[str | None, int],
+    left_out: tuple[LeftOut, ...] = (),
 ) -> Table:
     # Most frequent this period first, as the seed's tables are; "not recorded" last.
     reasons = sorted(
@@ -265,6 +318,7 @@ def _reasons_table(
         rows=tuple(rows),
         csv=(compared_csv(key, "reason", ("number",), rows),),
         source=REVIEWS_SOURCE,
+        left_out=left_out,
         note=None if rows else "None in either period.",
     )
 

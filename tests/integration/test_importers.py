@@ -674,7 +674,7 @@ async def test_903_rejections_explain_every_row_and_hold_back_the_whole_return(s
         "CHILD,DOB,REVIEW,REVIEW_CODE\n1,02/01/2010,01/02/2020,PN1\n1,,01/03/2020,PN9\n",
     )
     write(d, "missing.csv", "CHILD,MISSING,MIS_START,MIS_END\n1,X,01/02/2020,01/01/2020\n")
-    write(d, "uasc.csv", "CHILD,DUC\n")
+    write(d, "oc3.csv", "CHILD,DOB,IN_TOUCH\n")
     report = await run(sessions, "ssda903", d)
 
     h, e, r, m = (str(d / n) for n in ("Header.CSV", "episodes.csv", "reviews.csv", "missing.csv"))
@@ -701,7 +701,7 @@ async def test_903_rejections_explain_every_row_and_hold_back_the_whole_return(s
     assert [f.rows_rejected for f in report.files] == [2, 6, 2, 1]
     assert not any(f.written for f in report.files)
     assert await count(sessions, Child) == 0
-    assert f"uasc.csv in {d} is not an SSDA903 file this import reads" in report.files[0].notes
+    assert f"oc3.csv in {d} is not an SSDA903 file this import reads" in report.files[0].notes
 
     partial = await run(sessions, "ssda903", d, partial=True)
     assert [(f.created, f.rows_rejected) for f in partial.files] == [(1, 2), (1, 6), (0, 2), (0, 1)]
@@ -720,6 +720,33 @@ async def test_903_header_uasc_and_sex_changes_are_updates(sessions, tmp_path):
     async with sessions() as session:
         rows = await session.execute(select(Child.child_id, Child.sex, Child.uasc))
         assert sorted((c, s, u) for c, s, u in rows) == [("5", "1", False), ("6", "1", False)]
+
+
+async def test_903_uasc_file_marks_children_uasc(sessions, tmp_path):
+    d = tmp_path / "903"
+    write(d, "header.csv", "CHILD,SEX,DOB\n5,1,01/01/2007\n6,2,01/01/2008\n7,1,01/01/2009\n")
+    # 5: UASC, status ceased at 18; 6: UASC still; 8: not a child of the return; 7: DUC
+    # before birth. All or nothing: the return is held back.
+    write(
+        d,
+        "uasc.csv",
+        "CHILD,SEX,DOB,DUC\n5,1,01/01/2007,01/01/2025\n6,2,01/01/2008,\n8,1,01/01/2009,\n"
+        "7,1,01/01/2009,31/12/2008\n",
+    )
+    report = await run(sessions, "ssda903", d)
+    u = str(d / "uasc.csv")
+    assert reasons(report) == [
+        f"{u}, line 4, CHILD: child '8' is not in header.csv or in the store",
+        f"{u}, line 5, DUC: 31 December 2008 is before the child was born (1 January 2009)",
+    ]
+    assert await count(sessions, Child) == 0
+    write(d, "uasc.csv", "CHILD,SEX,DOB,DUC\n5,1,01/01/2007,01/01/2025\n6,2,01/01/2008,\n")
+    assert counts(await run(sessions, "ssda903", d)) == [(3, 3, 0, 0, 0), (2, 0, 2, 0, 0)]
+    # Again: nothing changes.
+    assert counts(await run(sessions, "ssda903", d))[1] == (2, 0, 0, 2, 0)
+    async with sessions() as session:
+        rows = await session.execute(select(Child.child_id, Child.uasc))
+        assert sorted(rows) == [("5", True), ("6", True), ("7", False)]
 
 
 def _derive_903(directory: Path, today: date) -> dict[str, object]:

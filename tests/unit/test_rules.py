@@ -54,6 +54,13 @@ def test_default_rules_have_the_exact_west_berkshire_labels() -> None:
     assert amounts["IR-FORMAL"] == (20, "working_days")
 
 
+def test_child_population_is_optional() -> None:
+    assert load_rules().child_population == 35800
+    without = DEFAULT_TEXT.replace("child_population = 35800\n", "")
+    assert without != DEFAULT_TEXT
+    assert parse_rules(without).child_population is None
+
+
 def test_stage_lookup_is_forgiving() -> None:
     rules = load_rules()
     assert rules.stage("Stage 2").key == "2"
@@ -88,6 +95,12 @@ def test_a_changed_file_changes_the_rules() -> None:
          "lists 'no advocate' more than once"),
         ("extra_closures = []", 'extra_closures = ["29/12/2026"]', "authority.extra_closures"),
         ("[authority]", "[authorty]", "authority is missing"),
+        ("child_population = 35800", "child_population = 0",
+         "authority.child_population must be more than 0"),
+        ("child_population = 35800", 'child_population = "36k"',
+         "authority.child_population must be a whole number"),
+        ("child_population = 35800", "child_population = -1",
+         "authority.child_population must be a whole number"),
     ],
 )
 def test_invalid_rules_name_the_key_and_the_problem(old: str, new: str, message: str) -> None:

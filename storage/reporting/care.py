@@ -1,0 +1,258 @@
+"""Children in care (seed report 7.1, 7.3): month-end numbers, UASC, starting and ceasing care.
+
+``load_children_in_care`` is also what the leaving-care and caseload sections read: every child
+with a period of care touching the two periods, with their periods, date of birth, UASC flag and
+allocated IRO.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.report_care import (
+    CareFigures,
+    ChildCare,
+    care_figures,
+    care_history,
+    rate_per_10000,
+)
+from domain.reporting import (
+    Cell,
+    Compared,
+    LeftOut,
+    Period,
+    SectionResult,
+    Table,
+    compared_csv,
+    percent,
+)
+from domain.rules import RuleSet
+from storage.models import Child, PeriodOfCare, Review, Staff
+from storage.reporting.base import ReportContext
+
+CARE_SOURCE = (
+    "each child's periods of care (from the SSDA903 episodes, the children file's "
+    "looked_after_since or the bot), with the child's UASC flag"
+)
+
+
+@dataclass(frozen=True)
+class CareData:
+    children: tuple[ChildCare, ...]
+    # When each child with a review in the span but no known period of care had those reviews
+    # (one date per child and review): they were looked after, but from when is not known.
+    reviewed_without_period: tuple[tuple[str, date], ...]
+
+
+async def load_children_in_care(session: AsyncSession, span: Period) -> CareData:
+    touching = and_(
+        PeriodOfCare.started_on <= span.end,
+        or_(PeriodOfCare.ended_on.is_(None), PeriodOfCare.ended_on >= span.start),
+    )
+    wanted = select(PeriodOfCare.child_pk).where(touching)
+    stored: dict[int, list[tuple[date, date | None, str | None]]] = defaultdict(list)
+    for pk, started, ended, reason in await session.execute(
+        select(
+            PeriodOfCare.child_pk,
+            PeriodOfCare.started_on,
+            PeriodOfCare.ended_on,
+            PeriodOfCare.reason_ended,
+        ).where(touching)
+    ):
+        stored[pk].append((started, ended, reason))
+    rows = await session.execute(
+        select(
+            Child.id,
+            Child.child_id,
+            Child.looked_after_since,
+            Child.date_of_birth,
+            Child.uasc,
+            Staff.display_name,
+        )
+        .outerjoin(Staff, Staff.id == Child.iro_id)
+        .where(or_(Child.id.in_(wanted), Child.looked_after_since <= span.end))
+    )
+    children = [
+        ChildCare(
+            child_key=child_id,
+            periods=care_history(stored.get(pk, []), since),
+            date_of_birth=born,
+            uasc=bool(uasc),
+            iro=iro,
+        )
+        for pk, child_id, since, born, uasc, iro in rows
+    ]
+    has_period = select(PeriodOfCare.child_pk)
+    reviewed = await session.execute(
+        select(Child.child_id, Review.held_on)
+        .join(Child, Child.id == Review.child_pk)
+        .where(
+            Review.held_on >= span.start,
+            Review.held_on <= span.end,
+            Child.looked_after_since.is_(None),
+            Child.id.not_in(has_period),
+        )
+    )
+    return CareData(tuple(children), tuple((child, held) for child, held in reviewed))
+
+
+def reviewed_without_period(data: CareData, period: Period) -> int:
+    """Children with a review in ``period`` but no known period of care."""
+    return len({child for child, held in data.reviewed_without_period if held in period})
+
+
+class ChildrenInCareSection:
+    key = "children_in_care"
+    title = "Children in care"
+
+    async def build(self, ctx: ReportContext) -> SectionResult:
+        data = await load_children_in_care(ctx.session, ctx.span)
+        return children_in_care_section(data, ctx.period, ctx.previous, ctx.rules)
+
+
+def children_in_care_section(
+    data: CareData, period: Period, previous: Period, rules: RuleSet
+) -> SectionResult:
+    this = care_figures(data.children, period)
+    last = care_figures(data.children, previous)
+    no_period = LeftOut(
+        "children with a review in the period but no known period of care (their start is "
+        "not in the data), so not counted as in care",
+        reviewed_without_period(data, period),
+        reviewed_without_period(data, previous),
+    )
+    population = rules.child_population
+    rate = Compared(
+        rate_per_10000(this.at_end.in_care, population),
+        rate_per_10000(last.at_end.in_care, population),
+    )
+    summary = [
+        f"{this.at_end.in_care} ({last.at_end.in_care}) children were in care on the last day "
+        f"of {period.label} ({previous.label} in brackets), {this.at_end.uasc} "
+        f"({last.at_end.uasc}) of them unaccompanied asylum-seeking children (UASC); on average "
+        f"{Compared(this.average, last.average).text()} were in care at the month ends.",
+        f"{this.started} ({last.started}) children started to be looked after and "
+        f"{this.ceased} ({last.ceased}) ceased to be looked after.",
+    ]
+    if population:
+        summary.append(
+            f"That is {rate.text()} children in care per 10,000 children, of a child "
+            f"population of {population:,}."
+        )
+    return SectionResult(
+        key="children_in_care",
+        title="Children in care",
+        summary=tuple(summary),
+        tables=(
+            _summary_table(this, last, rate if population else None, no_period),
+            _months_table(this, last, no_period),
+        ),
+        notes=(
+            "A child is in care on a day when one of their periods of care has started and has "
+            "not ended by then: a child who left care on the last day of a month is not counted "
+            "at that month's end (as the DfE counts children looked after at 31 March).",
+            "Children who started (or ceased) to be looked after are counted once each, at "
+            "their first start (last leaving) in the period, as the DfE counts them.",
+            "UASC is the child's flag as recorded now (SSDA903 header or uasc file, or the "
+            "children file); the date a child stopped being UASC is not kept.",
+            _population_note(population, rules.source),
+        ),
+    )
+
+
+def _population_note(population: int | None, source: str) -> str:
+    if population:
+        return (
+            f"The rate per 10,000 divides by the child population in the rules file "
+            f"({population:,}, authority.child_population in {source}), the same figure for "
+            "both periods."
+        )
+    return (
+        "No rate per 10,000 children is shown: the rules file gives no child population "
+        f"(authority.child_population in {source})."
+    )
+
+
+def _summary_table(
+    this: CareFigures, last: CareFigures, rate: Compared | None, no_period: LeftOut
+) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        ("Children in care on the last day", Compared(this.at_end.in_care, last.at_end.in_care)),
+        ("of whom UASC", Compared(this.at_end.uasc, last.at_end.uasc)),
+        (
+            "% UASC",
+            Compared(
+                percent(this.at_end.uasc, this.at_end.in_care),
+                percent(last.at_end.uasc, last.at_end.in_care),
+                True,
+            ),
+        ),
+    ]
+    if rate is not None:
+        rows.append(("Children in care per 10,000 children", rate))
+    rows += [
+        ("Average in care at the month ends", Compared(this.average, last.average)),
+        ("Children who started to be looked after", Compared(this.started, last.started)),
+        ("Children who ceased to be looked after", Compared(this.ceased, last.ceased)),
+    ]
+    return Table(
+        key="children_in_care",
+        title="Children in care, starting and leaving care",
+        columns=("Children", "Number"),
+        rows=tuple(rows),
+        csv=(compared_csv("children_in_care", "measure", ("number",), rows),),
+        source=CARE_SOURCE,
+        left_out=(
+            no_period,
+            LeftOut(
+                "further periods of care started by a child already counted as starting",
+                this.further_starts,
+                last.further_starts,
+            ),
+            LeftOut(
+                "further periods of care ended by a child already counted as ceasing",
+                this.further_ends,
+                last.further_ends,
+            ),
+        ),
+        emphasis=frozenset({0}),
+    )
+
+
+def _months_table(this: CareFigures, last: CareFigures, no_period: LeftOut) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for index, now in enumerate(this.month_ends):
+        before = last.month_ends[index] if index < len(last.month_ends) else None
+        label = f"{now.day:%d %b %Y}" + (f" ({before.day:%d %b %Y})" if before else "")
+        rows.append(
+            (
+                label,
+                Compared(now.in_care, before.in_care if before else None),
+                Compared(now.uasc, before.uasc if before else None),
+            )
+        )
+    return Table(
+        key="children_in_care_by_month",
+        title="Children in care at the end of each month",
+        columns=("Month end", "Children in care", "of whom UASC"),
+        rows=tuple(rows),
+        csv=(
+            compared_csv(
+                "children_in_care_by_month",
+                "month_end",
+                ("in_care", "uasc"),
+                # This period's date, ISO: last period's is the same month a period earlier.
+                [
+                    (m.day.isoformat(), *row[1:])
+                    for m, row in zip(this.month_ends, rows, strict=True)
+                ],
+            ),
+        ),
+        source=CARE_SOURCE,
+        left_out=(no_period,),
+    )
