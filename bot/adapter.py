@@ -755,8 +755,11 @@ def parse_activity(body: Any) -> tuple[Activity | None, str]:
     except Exception:  # msrest raises assorted types for assorted bad input
         return None, "The body is not a valid activity."
     # Checked on the JSON itself: msrest turns a number or an object in a string field into
-    # its str() ("{'a': 1}"), and these four route the turn and its reply.
+    # its str() ("{'a': 1}"), and these five route the turn and its reply (the activity id is
+    # in the reply's URL).
     conversation = body.get("conversation")
+    if body.get("id") is not None and not isinstance(body["id"], str):
+        return None, "The activity id must be a string."
     if not _text(body.get("type")):
         return None, "The activity has no type."
     service_url = body.get("serviceUrl")

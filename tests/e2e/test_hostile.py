@@ -83,10 +83,12 @@ def _with(**fields: object) -> bytes:
         (_with(channelId=["msteams"]), "application/json"),
         (_with(type=1), "application/json"),
         (_with(serviceUrl={"url": "http://127.0.0.1:9/"}), "application/json"),
+        (_with(id={"a": {"b": []}}), "application/json"),
     ],
     ids=["nested-100000-deep", "objects-50000-deep", "unknown-charset", "infinity", "nan",
          "object-conversation-id", "number-conversation-id", "empty-conversation-id",
-         "empty-channel-id", "list-channel-id", "number-type", "object-service-url"],
+         "empty-channel-id", "list-channel-id", "number-type", "object-service-url",
+         "object-activity-id"],
 )  # fmt: skip
 async def test_bodies_the_fuzzer_found_are_400(
     body: bytes, content_type: str, start_app, teams, connector: FakeConnector
@@ -183,3 +185,19 @@ async def test_forged_ids_of_any_length_are_refused_and_audited(world: HostileWo
     assert all(len(e.entity_id or "") <= 64 and len(e.actor_external_id or "") <= 200
                for e in entries[:3])  # fmt: skip
     assert entries[0].actor_external_id.startswith("yyyy")
+
+
+async def test_conversation_fields_longer_than_their_columns_are_answered_not_stored(
+    world: HostileWorld,
+) -> None:
+    """PostgreSQL refused the conversation reference (and so the whole turn apologised) when a
+    field was longer than its column; SQLite does not check lengths."""
+    before = await snapshot(world.engine)
+    client = world.client(DEMO_USERS[0])
+    activity = client.message("help", channelId="m" * 200)
+    activity["conversation"]["tenantId"] = "9" * 200
+    [reply] = await client.send_activity(activity)
+    assert "What I can do" in json.dumps(reply.body)
+    assert (await snapshot(world.engine)).counts["conversation_refs"] == (
+        before.counts["conversation_refs"]
+    )
