@@ -59,6 +59,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
@@ -683,8 +684,10 @@ class IroCloudAdapter(CloudAdapter):
         if request.content_type != "application/json":
             return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Send application/json.")
         try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+            body = parse_json(await request.text())
+        except (ValueError, UnicodeDecodeError, LookupError, RecursionError):
+            # LookupError: an unknown charset in the Content-Type; RecursionError: nesting
+            # deeper than Python's stack (the stock adapter answered both with 500).
             return _error(HTTPStatus.BAD_REQUEST, "The body is not valid JSON.")
         activity, problem = parse_activity(body)
         if activity is None:
@@ -712,6 +715,37 @@ class IroCloudAdapter(CloudAdapter):
         await self.reusing_authentication.close()
 
 
+#: Characters no store and no reply can carry: a lone surrogate (JSON can escape one, UTF-8
+#: cannot encode it: SQLite, PostgreSQL and the connector all refuse it) and NUL (PostgreSQL
+#: refuses it in text and JSON). Both can only arrive escaped (a raw control character is not
+#: valid JSON, a raw surrogate not valid UTF-8), so a body is walked only when its text has such
+#: an escape (a valid surrogate pair matches too, and is left as it is).
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def parse_json(text: str) -> Any:
+    """The JSON in a request body, with every NUL and lone surrogate in its strings (keys too)
+    replaced by U+FFFD, as a UTF-8 decoder replaces what it cannot read. ``Infinity`` and
+    ``NaN`` are refused (ValueError): they are not JSON, and no client of ours sends them."""
+    body = json.loads(text, parse_constant=_not_json)
+    return _storable(body) if _UNSTORABLE_ESCAPE.search(text) else body
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
+
+
 def parse_activity(body: Any) -> tuple[Activity | None, str]:
     """The activity in a request body, or None and what is wrong with it (for a 400)."""
     if not isinstance(body, dict):
@@ -720,16 +754,28 @@ def parse_activity(body: Any) -> tuple[Activity | None, str]:
         activity = Activity().deserialize(body)
     except Exception:  # msrest raises assorted types for assorted bad input
         return None, "The body is not a valid activity."
-    if not isinstance(activity.type, str) or not activity.type:
+    # Checked on the JSON itself: msrest turns a number or an object in a string field into
+    # its str() ("{'a': 1}"), and these five route the turn and its reply (the activity id is
+    # in the reply's URL).
+    conversation = body.get("conversation")
+    if body.get("id") is not None and not isinstance(body["id"], str):
+        return None, "The activity id must be a string."
+    if not _text(body.get("type")):
         return None, "The activity has no type."
-    if not isinstance(activity.service_url, str) or not activity.service_url.startswith(
-        ("https://", "http://")
-    ):
+    service_url = body.get("serviceUrl")
+    if not _text(service_url) or not service_url.startswith(("https://", "http://")):
         # Without it the reply would go to botbuilder's default, api.botframework.com.
         return None, "The activity has no serviceUrl."
-    if activity.conversation is None or not isinstance(activity.conversation.id, str):
+    if not isinstance(conversation, dict) or not _text(conversation.get("id")):
         return None, "The activity has no conversation id."
+    if not _text(body.get("channelId")):
+        # Conversation state is keyed by channel and conversation: botbuilder raises without.
+        return None, "The activity has no channelId."
     return activity, ""
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
 
 
 def serialise_invoke_body(body: Any) -> Any:

@@ -196,6 +196,13 @@ def check_startup(settings: Settings, host: str) -> None:
     server may only listen where nothing but this machine can reach it. With an app id, the
     credentials must be complete, or replies would fail on every turn.
     """
+    for name, value in (("MicrosoftAppId", settings.app_id),
+                        ("MicrosoftAppPassword", settings.app_password),
+                        ("MicrosoftAppTenantId", settings.app_tenant_id)):  # fmt: skip
+        if value != value.strip():
+            # " " would pass for an app id (so authentication is on) that no token is for, and
+            # a pasted secret with a trailing space fails every reply: both are mistakes.
+            raise StartupRefusedError(f"{name} has spaces around it; remove them")
     app_type = APP_TYPES.get(settings.app_type.lower())
     if app_type is None:
         raise StartupRefusedError(

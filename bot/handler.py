@@ -23,6 +23,7 @@ import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import (
@@ -331,7 +332,7 @@ class IroBot(TeamsActivityHandler):
                     names = ", ".join(_display(c) for c in found.suggestions)
                     message += f" The closest names I have are: {names}."
                 else:
-                    message += " If you meant something else, type \"help\" to see what I do."
+                    message += ' If you meant something else, type "help" to see what I do.'
                 await ctx.send_activity(message)
                 return None
             assert found.child is not None  # MATCH carries its child
@@ -377,7 +378,10 @@ class IroBot(TeamsActivityHandler):
         # body is serialised once, by IroCloudAdapter.
         if turn_context.activity.name == ADAPTIVE_CARD_ACTION:
             return await self._card_action(turn_context)
-        return await super().on_invoke_activity(turn_context)
+        # No other invoke is offered (no messaging extension, task module, file consent or
+        # sign-in): "not implemented", as botbuilder answers them, without botbuilder first
+        # parsing a value nobody reads (a malformed one raised and failed the turn).
+        return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
 
     async def _card_action(self, ctx: TurnContext) -> InvokeResponse:
         """Do (or refuse) an IR card's action; answer with this user's view of the card.
@@ -390,12 +394,11 @@ class IroBot(TeamsActivityHandler):
             return card_invoke_response(notice_card(UNKNOWN_USER))
         verb, data = card_action_value(ctx.activity.value)
         known = verb if verb in set(ir_actions.CardVerb) else "unknown"
-        if verb is None:
-            return card_invoke_response(notice_card(ir_actions.NOT_READABLE))
         try:
             async with self.services.transaction() as session:
+                # No verb at all is refused (and audited) there like an unknown one.
                 result = await ir_actions.act_on_ir(
-                    session, self.services.rules, staff, verb, data, self.services.today()
+                    session, self.services.rules, staff, verb or "", data, self.services.today()
                 )
         except Exception as error:  # the user gets an answer; the log gets no data
             logger.error("IR card action %s failed: %s", known, type(error).__name__)
@@ -596,4 +599,3 @@ def _intent(stored: str | None) -> Intent | None:
 def _display(child: ChildCandidate) -> str:
     name = " ".join(p for p in (child.given_name, child.family_name) if p)
     return name or child.child_id
-

@@ -41,6 +41,7 @@ from dialogs.prompts import (
     Reply,
     card_message,
     send,
+    small_number,
     text_message,
 )
 from domain.ports import StaffMember
@@ -164,8 +165,8 @@ class ChooseChildDialog(ComponentDialog):
             return Accepted({"child": chosen}) if chosen else Rejected(
                 pick_a_listed_child(len(choices)))  # fmt: skip
         typed = reply.text.strip().lower()
-        if typed.rstrip(".").isdigit():
-            number = int(typed.rstrip("."))
+        if typed.rstrip(".").isdecimal():
+            number = small_number(typed) or 0  # a 40-digit number is no choice either
             if 1 <= number <= len(choices):
                 return Accepted({"child": choices[number - 1]})
             return Rejected(pick_a_listed_child(len(choices)))

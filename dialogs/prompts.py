@@ -192,6 +192,16 @@ class Ask(Dialog):
         await context.send_activity(to_activity(prompt, expecting_input=True))
 
 
+def small_number(text: str, *, digits: int = 3) -> int | None:
+    """The number a typed answer is ("2", "12."), when it has at most ``digits`` digits; else
+    None. Not ``str.isdigit`` + ``int``: "²" is a digit to ``isdigit`` and ``int`` refuses it,
+    and ``int`` refuses a string of more than 4,300 digits."""
+    typed = text.strip().rstrip(".")
+    if not typed.isdecimal() or len(typed) > digits:
+        return None
+    return int(typed)
+
+
 def _reply_of(activity: Activity) -> Reply:
     value = activity.value if isinstance(activity.value, dict) else {}
     return Reply(text=(activity.text or "").strip(), value=value)

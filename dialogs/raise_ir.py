@@ -48,6 +48,7 @@ from dialogs.prompts import (
     Reply,
     card_message,
     send,
+    small_number,
     text_message,
 )
 from domain.errors import RulesError
@@ -75,8 +76,8 @@ def reasons_from_text(text: str, rules: RuleSet) -> list[str] | Rejected:
         piece = piece.strip(" .")
         if not piece:
             continue
-        if piece.isdigit():
-            numbers.append(int(piece))
+        if (number := small_number(piece)) is not None:
+            numbers.append(number)
         else:
             words.append(piece)
     for number in numbers:
@@ -205,9 +206,10 @@ class RaiseIrDialog(IroDialog):
             numbers = [p.strip() for p in ticked.split(",") if p.strip()]
             if not numbers:
                 return Rejected("Please tick at least one reason, then choose Next.")
-            if not all(n.isdigit() and 1 <= int(n) <= len(labels) for n in numbers):
+            picked_numbers = [small_number(n) or 0 for n in numbers]
+            if not all(1 <= n <= len(labels) for n in picked_numbers):
                 return Rejected(reasons_not_read(len(labels)), reprompt=True)
-            picked = {labels[int(n) - 1] for n in numbers}
+            picked = {labels[n - 1] for n in picked_numbers}
             return Accepted([label for label in labels if label in picked])
         if not reply.text:
             return Rejected(reasons_not_read(len(labels)))

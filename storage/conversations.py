@@ -51,6 +51,10 @@ async def remember_conversation(
         "reference_json": serialised,
         "unreachable_since": None,
     }
+    if not _fits({"conversation_id": conversation_id, **fields}):
+        # Longer than any Teams id or URL: not a conversation the bot could reach later, and
+        # PostgreSQL would refuse the row (and with it the turn). The turn goes on without it.
+        return wrote
     if row is None:
         session.add(ConversationRef(staff_id=staff_id, conversation_id=conversation_id, **fields))
         return True
@@ -59,6 +63,18 @@ async def remember_conversation(
             setattr(row, key, value)
         return True
     return wrote
+
+
+_COLUMNS = ConversationRef.__table__.c
+
+
+def _fits(values: dict[str, Any]) -> bool:
+    """Each value fits its column (String(n) columns only; the others are unbounded)."""
+    for name, value in values.items():
+        length = getattr(_COLUMNS[name].type, "length", None)
+        if isinstance(value, str) and length is not None and len(value) > length:
+            return False
+    return True
 
 
 async def learn_teams_user_ids(

@@ -14,7 +14,8 @@ is the card's refresh. Each call, in the caller's transaction:
    on 3 December 2026"). Two clicks at the same moment both pass this check; ``save_ir``'s
    conditional update lets exactly one of them write and the other is answered the same way.
 4. **Audits** every outcome: ``ir.<action>`` with ``outcome`` ok or refused (detail ``reason``:
-   not_authorised, stale, invalid, not_found), and ``ir.read`` for a refresh. Details hold ids,
+   not_authorised, stale, invalid, not_found), ``ir.action`` refused (``unknown_verb``) for a
+   verb the card does not have (or none at all), and ``ir.read`` for a refresh. Details hold ids,
    versions and stage keys, never free text.
 5. **Enqueues the notifications** the move causes (``storage.ir_cards.enqueue_for_events``) in
    the same transaction, so they exist exactly when the change does.
@@ -52,7 +53,7 @@ from storage.ir_cards import (
     may_answer,
     may_direct,
 )
-from storage.models import Child
+from storage.models import Child, IssueResolution
 from storage.repositories.ir_lists import may_read_ir
 from storage.repositories.issues import IrConflict, IrNotFound, save_ir
 
@@ -147,7 +148,11 @@ async def act_on_ir(
     try:
         action = CardVerb(verb)
     except ValueError:
-        return CardActionResult(Outcome.NOT_FOUND, NOT_READABLE, _reference(data))
+        # Not a button the card has (a forged or garbled invoke): refused, and audited like any
+        # refusal. The verb itself is caller-supplied text, so it is not recorded.
+        reference = _reference(data)
+        _audit(session, "ir.action", actor, reference, "refused", reason="unknown_verb")
+        return CardActionResult(Outcome.NOT_FOUND, NOT_READABLE, reference)
     if action is CardVerb.REFRESH:
         return await view_ir(session, rules, actor, data, today)
     reference, version = _reference(data), _version(data)
@@ -310,9 +315,15 @@ def refusal_message(action: CardVerb, view: IrCardView) -> str:
 # -- reading the card data -----------------------------------------------------------------------
 
 
+#: No reference is longer than the column that holds them ("IR-2026-0042").
+_REFERENCE_LENGTH = IssueResolution.__table__.c.reference.type.length
+
+
 def _reference(data: Mapping[str, Any]) -> str | None:
     value = data.get("ir")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str) or not value.strip() or len(value) > _REFERENCE_LENGTH:
+        return None  # a longer one names no IR (and PostgreSQL would refuse to compare it)
+    return value.strip()
 
 
 def _version(data: Mapping[str, Any]) -> int | None:
@@ -321,7 +332,7 @@ def _version(data: Mapping[str, Any]) -> int | None:
         return None
     try:
         return int(value)  # Teams keeps numbers as numbers; a string is tolerated
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         return None
 
 

@@ -46,6 +46,8 @@ _SocialWorker = aliased(Staff, name="social_worker")
 
 # Longest search text considered: a name longer than any stored one cannot match anyway, and
 # this keeps a pasted paragraph from producing hundreds of family/given split branches.
+#: The largest key the children table's INTEGER id can hold (32 bits on PostgreSQL).
+MAX_KEY = 2**31 - 1
 _MAX_QUERY_LENGTH = 201
 _MAX_NAME_TOKENS = 6
 
@@ -132,6 +134,8 @@ class SqlChildRepository:
         return [_to_summary(row) for row in await self._session.execute(query, params)]
 
     async def get(self, pk: int, visibility: Visibility) -> ChildSummary | None:
+        if not 0 < pk <= MAX_KEY:
+            return None  # a forged key no row can have (PostgreSQL would refuse to compare it)
         query = _prepared("get", visibility, lambda visible: _summary_select().where(
             Child.id == bindparam("pk"), visible))  # fmt: skip
         found = await self._summaries(query, {"pk": pk, **visibility_params(visibility)})
