@@ -37,6 +37,7 @@ from botbuilder.schema import Activity, ActivityTypes, InputHints
 
 from bot.cards.asking import SOMETHING_WRONG, STALE_CARD, STILL_STUCK
 from bot.cards.elements import Card, card_to_text
+from storage.engine import is_store_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,10 @@ class Ask(Dialog):
         try:
             outcome = await self._parse(context, reply, state["options"].get("data") or {})
         except Exception as exc:
+            if is_store_unavailable(exc):
+                # Not the answer's fault: the turn fails and the user is told to try again in
+                # a minute (``bot.app.on_turn_error``); the question stays where it was.
+                raise
             # Never a stack trace to the user. Logged as its type and where it happened only:
             # the message of an error could quote the answer, which may name a child.
             where = traceback.extract_tb(exc.__traceback__)[-1]
