@@ -48,6 +48,7 @@ from tests.e2e.fake_connector import FakeConnector, Recorded
 
 MAX_TURNS = 60  # a conversation still going after this many messages is stuck: a failure
 RESULTS = ("raised", "Review recorded for")
+DEBUG = True
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Dialog:
     in_flight: bool = False
     turns: int = 0
     outcome: str = ""
+    unrecognised: list[str] = field(default_factory=list)  # for --verbose
 
 
 @dataclass
@@ -101,7 +103,7 @@ class DialogFigures:
 
 
 async def choose_children(url: str, irs: int, reviews: int) -> tuple[list[Child], list[Child]]:
-    """Alex's children with names unique among hers (so a name means one child)."""
+    """Alex's children (named by child ID in the opening message)."""
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session:
@@ -112,10 +114,7 @@ async def choose_children(url: str, irs: int, reviews: int) -> tuple[list[Child]
             ))  # fmt: skip
     finally:
         await engine.dispose()
-    given = [c.given_name for c in children]
-    family = [c.family_name for c in children]
-    unique = [c for c in children
-              if given.count(c.given_name) == 1 and family.count(c.family_name) == 1]  # fmt: skip
+    unique = children  # each named by child ID, which is unique
     if len(unique) < irs + reviews:
         raise SystemExit(f"the demo has {len(unique)} suitable children; ask for fewer dialogs")
     # Reviews for children whose review is due soonest: "held today" is then on time or late
@@ -164,9 +163,13 @@ async def converse(dialog: Dialog, server: Server, connector: FakeConnector,
             return
         if following is None:
             figures.resent += 1
+            if replies:
+                dialog.unrecognised.append(shown(replies[-1])[:160])
             continue
         answer = following
     figures.stuck += 1
+    if DEBUG:
+        print(f"stuck ({dialog.kind}): {dialog.unrecognised[-3:]}")
 
 
 async def run_kill_dialog(options: argparse.Namespace) -> DialogFigures:
@@ -178,12 +181,12 @@ async def run_kill_dialog(options: argparse.Namespace) -> DialogFigures:
         ir_children, review_children = await choose_children(url, options.irs, options.reviews)
         server = Server(url, Path(options.logs))
         dialogs = [
-            Dialog("raise_ir", c.id, f"raise an IR for {c.given_name} {c.family_name}",
+            Dialog("raise_ir", c.id, f"raise an IR for {c.child_id}",
                    f"Fault drill {n}: the reports for {c.child_id} arrived late.",
                    BotClient(http, server.url + "/api/messages", connector, user=ALEX_USER))
             for n, c in enumerate(ir_children)
         ] + [
-            Dialog("record_review", c.id, f"record {c.given_name} {c.family_name}'s review", "",
+            Dialog("record_review", c.id, f"record the review for {c.child_id}", "",
                    BotClient(http, server.url + "/api/messages", connector, user=ALEX_USER))
             for c in review_children
         ]  # fmt: skip

@@ -58,6 +58,7 @@ _RETRY = "_retry_save"
 #: The key this dialog's write is made under (``storage.dialog_saves``): one per dialog run.
 SAVE_KEY = "_save_key"
 _ALREADY = "_already_saved"
+_REOFFERED = "_reoffered"
 YES, NO = "yes", "no"
 
 _YES_FIRST = frozenset({"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "confirm",
@@ -189,6 +190,8 @@ class IroDialog(ComponentDialog):
         key = step.values.setdefault(SAVE_KEY, uuid.uuid4().hex)
         return await step.begin_dialog(CONFIRM, {
             "prompt": card_message(card), "data": {"extra": list(extra), "save_key": key},
+            # Offered again because saving failed: the same "yes" again means save it.
+            "repeat_is_answer": bool(step.values.pop(_REOFFERED, False)),
         })  # fmt: skip
 
     async def parse_confirm(self, context: TurnContext, reply: Reply,
@@ -275,6 +278,7 @@ class IroDialog(ComponentDialog):
             await send(step.context, already_saved(done.get("reference")))
             return await self.finish(step, saved=True, **done)
         if step.values.pop(_RETRY, False):
+            step.values[_REOFFERED] = True
             return await self.again(step)
         return await self.finish(step, saved=False)
 
