@@ -385,7 +385,7 @@ class IroBot(TeamsActivityHandler):
             outcome = result.result if isinstance(result.result, dict) else {}
             if outcome.get("child"):
                 memory["last_child"] = outcome["child"]
-            if outcome.get("saved"):
+            if outcome.get("saved") and not outcome.get("replayed"):
                 # For the next message only: the same one again means the user never saw this.
                 memory[FINISHED_BY] = {"digest": message_digest(activity),
                                        "reference": outcome.get("reference")}  # fmt: skip

@@ -276,7 +276,7 @@ class IroDialog(ComponentDialog):
         if done is not None:
             logger.info("Dialog %s: confirmation repeated after its save; not saved twice", self.id)
             await send(step.context, already_saved(done.get("reference")))
-            return await self.finish(step, saved=True, **done)
+            return await self.finish(step, saved=True, replayed=True, **done)
         if step.values.pop(_RETRY, False):
             step.values[_REOFFERED] = True
             return await self.again(step)
