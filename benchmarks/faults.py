@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--logs", default="/tmp/iro-faults", help="folder for process logs")
         sub.add_argument("--seed", type=int, default=1)
         sub.add_argument("--timeout", type=float, default=600.0)
+        sub.add_argument("--verbose", action="store_true", help="say why a dialog got stuck")
 
     dialog = scenarios.add_parser("kill-dialog", help="SIGKILL iro-bot serve mid-dialog")
     common(dialog)

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.dispatch_bench import scratch_database
+from benchmarks.dispatch_bench import key_of, scratch_database
 from bot.cards.elements import card_to_text
 from bot.clock import today_in
 from domain.rules import RuleSet, load_rules
 from storage import migrate
 from storage.demo import ALEX, seed_demo
 from storage.engine import create_engine, session_factory
-from tests.e2e.conftest import TeamsUser
-from tests.e2e.fake_connector import Recorded
+from tests.e2e.conftest import BotClient, TeamsUser
+from tests.e2e.fake_connector import FakeConnector, Recorded
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES: RuleSet = load_rules()
@@ -161,6 +161,29 @@ class Server:
 
 
 # -- the user --------------------------------------------------------------------------------
+
+
+def is_notification(activity: Recorded) -> bool:
+    """A proactive message from the dispatcher (an IR card copy for the IRO, a nudge), not an
+    answer to what the user said: it carries its notification's key."""
+    return key_of(activity) is not None
+
+
+def answers_since(connector: FakeConnector, conversation_id: str, before: int) -> list[Recorded]:
+    """What the bot said in a conversation after its first ``before`` activities, leaving out
+    proactive notifications (they can land in the same chat at any moment)."""
+    return [a for a in connector.activities_in(conversation_id)[before:] if not is_notification(a)]
+
+
+async def say(client: BotClient, text: str) -> list[Recorded]:
+    """Send ``text`` and return the bot's answers (the turn has finished when the POST is
+    answered, so they have all arrived)."""
+    before = len(client.connector.activities_in(client.conversation_id))
+    posted = await client.post(client.message(text))
+    if not 200 <= posted.status < 300:
+        raise RuntimeError(f"POST /api/messages answered {posted.status}")
+    return answers_since(client.connector, client.conversation_id, before)
+
 
 RAISED = re.compile(r"\bIR-\d{4}-\d+ raised\b")
 ALREADY = re.compile(r"already saved(?: \((IR-\d{4}-\d+)\))?")

@@ -36,6 +36,9 @@ from benchmarks.faults_common import (
     DONE,
     Server,
     answer_to,
+    answers_since,
+    is_notification,
+    say,
     scratch_store,
     shown,
     today,
@@ -48,7 +51,12 @@ from tests.e2e.fake_connector import FakeConnector, Recorded
 
 MAX_TURNS = 60  # a conversation still going after this many messages is stuck: a failure
 RESULTS = ("raised", "Review recorded for")
-DEBUG = True
+_VERBOSE = {"on": False}
+
+
+def options_verbose() -> bool:
+    """--verbose: print what a stuck dialog last heard (demo data only: no real names)."""
+    return _VERBOSE["on"]
 
 
 @dataclass
@@ -149,7 +157,7 @@ async def converse(dialog: Dialog, server: Server, connector: FakeConnector,
             figures.interrupted += 1
             await asyncio.sleep(0.05)
             await server.ready.wait()
-        replies = connector.activities_in(cid)[before:]
+        replies = answers_since(connector, cid, before)
         following = None
         for reply in reversed(replies):
             text = shown(reply)
@@ -168,12 +176,13 @@ async def converse(dialog: Dialog, server: Server, connector: FakeConnector,
             continue
         answer = following
     figures.stuck += 1
-    if DEBUG:
+    if options_verbose():
         print(f"stuck ({dialog.kind}): {dialog.unrecognised[-3:]}")
 
 
 async def run_kill_dialog(options: argparse.Namespace) -> DialogFigures:
     figures = DialogFigures()
+    _VERBOSE["on"] = bool(getattr(options, "verbose", False))
     rng = random.Random(options.seed)
     started = time.perf_counter()
     async with scratch_store(options.postgres) as url, FakeConnector() as connector, \
@@ -197,7 +206,7 @@ async def run_kill_dialog(options: argparse.Namespace) -> DialogFigures:
 
         def at_the_worst_moment(call: Recorded) -> bool:
             """Kill the bot the instant a dialog's result reaches the connector."""
-            if targeted["left"] <= 0 or call.conversation_id not in ours:
+            if targeted["left"] <= 0 or call.conversation_id not in ours or is_notification(call):
                 return True
             text = shown(call)
             if not any(marker in text for marker in RESULTS):
@@ -262,8 +271,8 @@ async def run_kill_dialog(options: argparse.Namespace) -> DialogFigures:
 async def close_with_help(dialog: Dialog, connector: FakeConnector, figures: DialogFigures) -> None:
     """Say "help": the help card, or first "already saved" (a dialog left at its summary)."""
     for attempt in range(2):
-        replies = await dialog.client.send("help")
-        text = shown(replies[-1])
+        replies = await say(dialog.client, "help")
+        text = shown(replies[-1]) if replies else ""
         if "What I can do" in text:
             return
         if attempt == 0 and ALREADY.search(text):
@@ -271,6 +280,8 @@ async def close_with_help(dialog: Dialog, connector: FakeConnector, figures: Dia
             continue
         break
     figures.not_back_to_help += 1
+    if options_verbose():
+        print(f"not back at help ({dialog.kind}): {text[:160]!r}")
 
 
 async def check_store(url: str, dialogs: list[Dialog], figures: DialogFigures) -> None:
