@@ -14,7 +14,8 @@ as a copy of the options the handler passed (all plain JSON) and gain one answer
 
 The result of every dialog (``DialogTurnResult.result`` when it completes) is a dict:
 ``{"child_pk": int | None, "child": {...} | None, "saved": bool, ...}``; ``child`` has the shape
-the handler keeps as the last child discussed.
+the handler keeps as the last child discussed. ``"replayed": True`` marks a confirmation whose
+write had already been made (after a crash: ``storage.dialog_saves``); nothing was written again.
 """
 
 from __future__ import annotations
