@@ -139,7 +139,8 @@ async def seed(engine: AsyncEngine, connector_url: str, count: int) -> None:
              "reference_json": reference_json(i, connector_url)}
             for i in range(1, STAFF + 1)
         ])  # fmt: skip
-        await session.execute(text("SELECT setval('staff_id_seq', :n)"), {"n": STAFF})
+        if engine.dialect.name == "postgresql":  # SQLite needs no sequence moved on
+            await session.execute(text("SELECT setval('staff_id_seq', :n)"), {"n": STAFF})
     for start in range(0, count, INSERT_CHUNK):
         async with sessions() as session, session.begin():
             await session.execute(insert(Notification), [

@@ -34,7 +34,7 @@ from bot.adapter import IroCloudAdapter, create_adapter
 from bot.dispatcher import DispatchPolicy, attach_dispatcher, build_dispatcher
 from bot.scheduler import SchedulerConfig, attach_scheduler, build_scheduler
 from bot.settings import Settings
-from storage.engine import create_engine
+from storage.engine import create_engine, is_store_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,13 @@ ENGINE_KEY = web.AppKey("engine", AsyncEngine)
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+#: When the store cannot be reached. Nothing of the conversation is lost: the turn's state was
+#: not saved, so a dialog is still at the question it had reached, and a dialog's write is made
+#: once however often it is confirmed (``storage.dialog_saves``).
+STORE_UNAVAILABLE = (
+    "Sorry, I can't reach the records just now. Please try again in a minute: "
+    "we'll carry on from where we were."
+)
 
 LOOPBACK_NAMES = frozenset({"localhost"})
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant",
@@ -129,10 +136,22 @@ async def store_problem(engine: AsyncEngine, *, timeout: float) -> str | None:
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
-    """botbuilder calls this when a turn raises: log safely, then apologise to the user."""
-    log_turn_error(context, error)
+    """botbuilder calls this when a turn raises: log safely, then apologise to the user, saying
+    to try again in a minute when it was the store that could not be reached (the bot recovers
+    from that by itself: see ``storage.engine``)."""
+    unavailable = is_store_unavailable(error)
+    if unavailable:
+        # Expected during an outage, and one line per turn is enough to see it: no frames.
+        logger.warning(
+            "Turn failed: the store is unavailable (%s; activity type=%s conversation=%s)",
+            type(error).__name__,
+            getattr(context.activity, "type", None),
+            _conversation_id(context),
+        )
+    else:
+        log_turn_error(context, error)
     try:
-        await context.send_activity(APOLOGY)
+        await context.send_activity(STORE_UNAVAILABLE if unavailable else APOLOGY)
     except Exception as exc:  # the connector may be what failed
         logger.error(
             "Could not send the apology either: %s (conversation=%s)",

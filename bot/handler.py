@@ -45,6 +45,7 @@ from botbuilder.schema import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import answers, qa_summary
+from bot.cards.asking import already_saved
 from bot.cards.common import (
     BUSY,
     CANCELLED,
@@ -59,6 +60,7 @@ from bot.cards.common import (
 from bot.cards.elements import Card, card_to_text
 from bot.cards.ir_card import GOOD, WARNING, ir_card, notice_card
 from bot.caseload import CaseloadCache
+from bot.held_replies import HeldReplies
 from bot.rosters import learn_from_roster
 from bot.services import BotServices
 from bot.staff_cache import RecentStaff
@@ -72,7 +74,7 @@ from bot.understanding import (
     resolve_child,
     understand,
 )
-from dialogs.prompts import NONCE_KEY
+from dialogs.prompts import NONCE_KEY, message_digest
 from domain.ports import ChildSummary, StaffMember, visibility_for
 from storage import ir_actions, ir_cards
 from storage.audit import record_audit
@@ -96,6 +98,8 @@ TRUSTED_EMAIL = "iro.trusted_email"
 ASK_WHICH_CHILD = "Which child do you mean? You can type their name or child ID."
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+#: IroMemory key: the message that completed a dialog's save, for one turn (see on_message).
+FINISHED_BY = "finished_by"
 CARD_ACTION_FAILED = "Sorry, something went wrong on my side, so nothing was changed. Please try " \
     "again in a moment."  # fmt: skip
 #: Editing the sent copies of a card happens before the invoke is answered (so a test, or the
@@ -142,14 +146,22 @@ class IroBot(TeamsActivityHandler):
     # -- the turn ----------------------------------------------------------------------------
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        await super().on_turn(turn_context)
+        # Replies go out after the state is saved, none if the turn fails (bot/held_replies.py).
+        held = HeldReplies(turn_context)
         try:
+            await super().on_turn(turn_context)
             await self.conversation_state.save_changes(turn_context)
         except StorageConflictError:
             # Another turn of this conversation saved first (two messages at once): this
-            # turn's state change is dropped rather than overwriting the other's.
+            # turn's state change (and what it said) is dropped rather than overwriting the
+            # other's.
+            held.stop()
             logger.info("State conflict in conversation; asked the user to resend")
             await turn_context.send_activity(BUSY)
+            return
+        finally:
+            replies = held.stop()
+        await held.send(replies)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         staff = await self._identify_and_remember(turn_context)
@@ -170,6 +182,7 @@ class IroBot(TeamsActivityHandler):
             # A button on the card of a dialog that has already finished or was cancelled.
             await turn_context.send_activity(FINISHED_QUESTION)
             return
+        finished_by = memory.pop(FINISHED_BY, None)
         if dc.active_dialog is not None:
             if text and understand(text, today).intent is Intent.CANCEL:
                 await dc.cancel_all_dialogs()
@@ -177,7 +190,12 @@ class IroBot(TeamsActivityHandler):
                 await turn_context.send_activity(CANCELLED)
                 return
             result = await dc.continue_dialog()
-            self._after_dialog(result, memory)
+            self._after_dialog(result, memory, activity)
+            return
+        if finished_by is not None and finished_by.get("digest") == message_digest(activity):
+            # The message that saved a dialog's work, again, straight after: its answer never
+            # reached the user (the bot was stopped after saving). Say so; nothing more.
+            await turn_context.send_activity(already_saved(finished_by.get("reference")))
             return
         if not text:
             await turn_context.send_activity(reply_activity(help_card()))
@@ -263,7 +281,7 @@ class IroBot(TeamsActivityHandler):
             }
             dc = await self.dialogs.create_context(ctx)
             result = await dc.begin_dialog(DIALOG_FOR[intent], options)
-            self._after_dialog(result, memory)
+            self._after_dialog(result, memory, ctx.activity)
             return
 
         async with self.services.transaction() as session:
@@ -363,11 +381,15 @@ class IroBot(TeamsActivityHandler):
         heard = understand(pending["text"], today, None, self.services.rules)
         await self._act(ctx, staff, memory, heard, pending["text"], chosen_pk=pk)
 
-    def _after_dialog(self, result: Any, memory: dict[str, Any]) -> None:
+    def _after_dialog(self, result: Any, memory: dict[str, Any], activity: Activity) -> None:
         if result is not None and result.status is DialogTurnStatus.Complete:
             outcome = result.result if isinstance(result.result, dict) else {}
             if outcome.get("child"):
                 memory["last_child"] = outcome["child"]
+            if outcome.get("saved") and not outcome.get("replayed"):
+                # For the next message only: the same one again means the user never saw this.
+                memory[FINISHED_BY] = {"digest": message_digest(activity),
+                                       "reference": outcome.get("reference")}  # fmt: skip
 
     # -- Adaptive Card actions (Action.Execute) -----------------------------------------------
 

@@ -95,7 +95,8 @@ class BookReviewDialog(IroDialog):
         staff, pk, today = self.staff(step), self.child_pk(step), self.today()
         booked_for = date.fromisoformat(step.values["date"])
         reports = await self.save(step, lambda session: book_review(
-            session, self.services.rules, staff, pk, booked_for, today))  # fmt: skip
+            session, self.services.rules, staff, pk, booked_for, today),
+            outcome=lambda r: {"reports_due": r.due.isoformat()})  # fmt: skip
         if reports is None:
             return await self.unsaved(step)
         await send(

@@ -106,7 +106,8 @@ class BringForwardDialog(IroDialog):
         staff, pk, today = self.staff(step), self.child_pk(step), self.today()
         review_by, reason = date.fromisoformat(step.values["date"]), step.values["reason"]
         new_due = await self.save(step, lambda session: bring_forward(
-            session, self.services.rules, staff, pk, review_by, reason, today))  # fmt: skip
+            session, self.services.rules, staff, pk, review_by, reason, today),
+            outcome=lambda r: {"next_review_due": r.due.isoformat()})  # fmt: skip
         if new_due is None:
             return await self.unsaved(step)
         await send(

@@ -14,13 +14,15 @@ as a copy of the options the handler passed (all plain JSON) and gain one answer
 
 The result of every dialog (``DialogTurnResult.result`` when it completes) is a dict:
 ``{"child_pk": int | None, "child": {...} | None, "saved": bool, ...}``; ``child`` has the shape
-the handler keeps as the last child discussed.
+the handler keeps as the last child discussed. ``"replayed": True`` marks a confirmation whose
+write had already been made (after a crash: ``storage.dialog_saves``); nothing was written again.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -35,6 +37,7 @@ from bot.cards.asking import (
     NOTHING_SAVED,
     SAVE_FAILED,
     YES_OR_NO,
+    already_saved,
     date_not_read,
     date_not_real,
 )
@@ -46,12 +49,17 @@ from dialogs.child import CHOOSE_CHILD, ChooseChildDialog, display_name, staff_f
 from dialogs.prompts import Accepted, Ask, Outcome, Rejected, Reply, card_message, send
 from domain.errors import DomainError
 from domain.ports import StaffMember
+from storage import dialog_saves
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CONFIRM = "confirm"
 _RETRY = "_retry_save"
+#: The key this dialog's write is made under (``storage.dialog_saves``): one per dialog run.
+SAVE_KEY = "_save_key"
+_ALREADY = "_already_saved"
+_REOFFERED = "_reoffered"
 YES, NO = "yes", "no"
 
 _YES_FIRST = frozenset({"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "confirm",
@@ -176,12 +184,26 @@ class IroDialog(ComponentDialog):
     async def confirm(self, step: WaterfallStepContext, card: Card,
                       extra: Sequence[str] = ()) -> DialogTurnResult:  # fmt: skip
         """Show the summary card and ask yes/no (plus any ``extra`` choice keys)."""
+        # Kept in the dialog state before the summary is shown, so a "yes" repeated after a
+        # crash (the write committed, the state saying so did not) carries the same key. One
+        # key per run, not per summary: a save whose commit was lost with the connection is
+        # recognised when the summary offered again is confirmed.
+        key = step.values.setdefault(SAVE_KEY, uuid.uuid4().hex)
         return await step.begin_dialog(CONFIRM, {
-            "prompt": card_message(card), "data": {"extra": list(extra)},
+            "prompt": card_message(card), "data": {"extra": list(extra), "save_key": key},
+            # Offered again because saving failed: the same "yes" again means save it.
+            "repeat_is_answer": bool(step.values.pop(_REOFFERED, False)),
         })  # fmt: skip
 
     async def parse_confirm(self, context: TurnContext, reply: Reply,
                             data: dict[str, Any]) -> Outcome:  # fmt: skip
+        key = data.get("save_key")
+        if key and await self.read(lambda session: dialog_saves.already_saved(session, key)):
+            # Saved already, though the dialog state did not say so (the bot was killed in
+            # between, after showing the result): whatever the reply, end the dialog saying so
+            # (``save`` finds the key, ``unsaved`` tells the user), rather than asking for a yes
+            # the user has no reason to give again.
+            return Accepted(YES)
         extra: list[str] = data.get("extra", [])
         chosen = reply.value.get("confirm")
         if chosen in {YES, NO, *extra}:
@@ -210,17 +232,33 @@ class IroDialog(ComponentDialog):
         await send(step.context, message)
         return await self.finish(step, saved=False)
 
-    async def save(self, step: WaterfallStepContext,
-                   action: Callable[[AsyncSession], Awaitable[T]]) -> T | None:  # fmt: skip
+    async def save(
+        self,
+        step: WaterfallStepContext,
+        action: Callable[[AsyncSession], Awaitable[T]],
+        outcome: Callable[[T], dict[str, Any]] = lambda _: {},
+    ) -> T | None:
         """The one write of a dialog, in one transaction; None when nothing was written.
 
         A refusal (DomainError) is shown as it is: the domain writes its messages for people.
         A failure of the store (a lost connection, two people saving at once) is not the
         user's doing: they are offered the same summary again (``unsaved`` does that).
+        Made once per dialog run (``storage.dialog_saves``): a confirmation whose write was
+        already made writes nothing, and ``unsaved`` finishes the dialog with ``outcome`` of the
+        first write (JSON; it becomes the dialog's result, as ``finish``'s extras).
         """
+        key = step.values.get(SAVE_KEY)
         try:
             async with self.services.transaction() as session:
-                return await action(session)
+                if key:
+                    done = await dialog_saves.already_saved(session, key)
+                    if done is not None:
+                        step.values[_ALREADY] = done
+                        return None
+                result = await action(session)
+                if key:
+                    await dialog_saves.remember(session, key, self.id, outcome(result))
+                return result
         except DomainError as exc:
             await send(step.context, f"{exc} Nothing was saved.")
             return None
@@ -232,9 +270,16 @@ class IroDialog(ComponentDialog):
             return None
 
     async def unsaved(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """After ``save`` wrote nothing: offer the summary again after a store failure, else
-        end (the refusal has been shown)."""
+        """After ``save`` wrote nothing: say so if it had been written before (and end as that
+        write did), offer the summary again after a store failure, else end (the refusal has
+        been shown)."""
+        done = step.values.pop(_ALREADY, None)
+        if done is not None:
+            logger.info("Dialog %s: confirmation repeated after its save; not saved twice", self.id)
+            await send(step.context, already_saved(done.get("reference")))
+            return await self.finish(step, saved=True, replayed=True, **done)
         if step.values.pop(_RETRY, False):
+            step.values[_REOFFERED] = True
             return await self.again(step)
         return await self.finish(step, saved=False)
 

@@ -7,12 +7,15 @@ with empty text), each wrong answer deserves its own message ("31/02/2026 is not
 and the state must stay plain JSON so it survives a restart from the database. So ``Ask`` is a
 small ``Dialog``:
 
-- options (JSON): ``{"prompt": Message, "data": {...}}``, where a Message is
+- options (JSON): ``{"prompt": Message, "data": {...}}`` (plus ``"repeat_is_answer": True``
+  to turn off the repeated-message check below), where a Message is
   ``{"text": str}`` or ``{"card": <Adaptive Card dict>, "text": <fallback>}`` and ``data`` is
   whatever the parser needs (a child's key, the choices offered...);
 - each time it is asked it gets a fresh ``nonce`` and stamps it into every Action.Submit of its
   card, so a button pressed on an older card (an earlier question, or a dialog since cancelled)
   is recognised as stale instead of being taken as this answer;
+- the message that led to the question, sent again, is not read as its answer: the question is
+  asked again, once (the user cannot have seen it: the bot was stopped in between);
 - its parser turns a ``Reply`` into ``Accepted(value)`` (the dialog ends with that JSON value)
   or ``Rejected(message)`` (the message is sent; it says what to type; nothing else happens).
 
@@ -23,6 +26,7 @@ text) and the user is asked again, never shown a stack trace.
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import traceback
 import uuid
@@ -37,6 +41,7 @@ from botbuilder.schema import Activity, ActivityTypes, InputHints
 
 from bot.cards.asking import SOMETHING_WRONG, STALE_CARD, STILL_STUCK
 from bot.cards.elements import Card, card_to_text
+from storage.engine import is_store_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +144,13 @@ class Ask(Dialog):
         # One nonce per question asked: re-sending the question keeps it, so the card already
         # on screen still works; a later question gets its own.
         state["nonce"] = uuid.uuid4().hex
+        # The message this question answers: if the same message comes again, the user never
+        # saw the question (see ``continue_dialog``).
+        # (Not for a question offered again because saving failed: "yes" again is the answer.)
+        repeat_is_answer = bool(options.get("repeat_is_answer"))
+        state["asked_after"] = (
+            None if repeat_is_answer else message_digest(dialog_context.context.activity)
+        )
         await self._ask(dialog_context.context, state)
         return Dialog.end_of_turn
 
@@ -148,6 +160,15 @@ class Ask(Dialog):
             return Dialog.end_of_turn
         state = dialog_context.active_dialog.state
         reply = _reply_of(context.activity)
+        repeated = state.get("asked_after")
+        if repeated is not None and repeated == message_digest(context.activity):
+            # The message that led to this question, again: the bot was stopped after saving
+            # that it asked, before the question reached the user (bot/held_replies.py), or
+            # Teams delivered the message twice. Ask, rather than read it as the answer. Once:
+            # the same words sent again after that are an answer.
+            state["asked_after"] = None
+            await self._ask(context, state)
+            return Dialog.end_of_turn
         stale = reply.value.get(NONCE_KEY)
         if stale is not None and stale != state.get("nonce"):
             await send(context, STALE_CARD)
@@ -156,6 +177,10 @@ class Ask(Dialog):
         try:
             outcome = await self._parse(context, reply, state["options"].get("data") or {})
         except Exception as exc:
+            if is_store_unavailable(exc):
+                # Not the answer's fault: the turn fails and the user is told to try again in
+                # a minute (``bot.app.on_turn_error``); the question stays where it was.
+                raise
             # Never a stack trace to the user. Logged as its type and where it happened only:
             # the message of an error could quote the answer, which may name a child.
             where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -200,6 +225,15 @@ def small_number(text: str, *, digits: int = 3) -> int | None:
     if not typed.isdecimal() or len(typed) > digits:
         return None
     return int(typed)
+
+
+def message_digest(activity: Activity) -> str | None:
+    """A short digest of a typed message (case and spacing ignored); None for a card's submit
+    or an empty message. A digest, not the text: the dialog state need not hold it twice."""
+    text = " ".join((activity.text or "").lower().split())
+    if not text or isinstance(activity.value, dict):
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _reply_of(activity: Activity) -> Reply:

@@ -186,7 +186,7 @@ class RaiseIrDialog(IroDialog):
         raised = await self.save(step, lambda session: raise_issue(
             session, self.rules, staff, pk, values["reasons"], values["description"],
             values["stage"], today,
-        ))  # fmt: skip
+        ), outcome=lambda r: {"reference": r.reference})  # fmt: skip
         if raised is None:
             return await self.unsaved(step)
         await send(step.context, card_message(ir_raised_card(

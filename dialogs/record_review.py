@@ -168,7 +168,7 @@ class RecordReviewDialog(IroDialog):
         recorded = await self.save(step, lambda session: record_review(
             session, self.services.rules, staff, pk, held_on, part, today,
             values.get("late_reason"),
-        ))  # fmt: skip
+        ), outcome=lambda r: {"next_review_due": r.next_due.due.isoformat()})  # fmt: skip
         if recorded is None:
             return await self.unsaved(step)
         await send(step.context, card_message(review_recorded_card(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from storage.defaults import DEFAULT_DATABASE_URL
@@ -45,11 +45,57 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine
         kwargs.setdefault("max_overflow", 10)
         # A PostgreSQL connection can be closed under us (server restart, idle timeout, a
         # failover); the ping finds that out at checkout instead of in the middle of a turn.
+        # A connection that fails in use is invalidated by SQLAlchemy (a "disconnect" error),
+        # and so is every other connection the pool held before it: after an outage the pool
+        # refills with new connections by itself (measured: BENCHMARKS.md, RELIABILITY).
         kwargs.setdefault("pool_pre_ping", True)
+        # asyncpg waits 60 s for a connection by default: a server that has gone quiet (a
+        # network partition rather than a refusal) would hold a turn far past the ~15 s Teams
+        # waits for an answer. 5 s is ample on a working network.
+        connect_args = {"timeout": CONNECT_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
+        kwargs["connect_args"] = connect_args
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+#: How long a new PostgreSQL connection may take (see ``create_engine``).
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+#: Driver modules whose OSErrors mean "the store cannot be reached" (a refused or reset
+#: connection), not a bug: a connection refused at connect time reaches us unwrapped.
+_DRIVER_MODULES = ("/sqlalchemy/", "/asyncpg/", "/aiosqlite/", "storage/sqlite_driver.py")
+
+
+def is_store_unavailable(error: BaseException) -> bool:
+    """True when ``error`` (or what caused it) means the store could not be reached or used just
+    now: a lost or refused connection, a pool or connect timeout, a SQLite file that is locked
+    or cannot be opened. Such a failure is worth retrying later; a bug or a constraint
+    violation is not."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, exc.OperationalError | exc.InterfaceError | exc.TimeoutError
+                      | exc.DisconnectionError):  # fmt: skip
+            return True
+        if isinstance(current, OSError | TimeoutError) and _raised_in_driver(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _raised_in_driver(error: BaseException) -> bool:
+    frame = error.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename.replace("\\", "/")
+        if any(module in filename for module in _DRIVER_MODULES):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -38,6 +38,14 @@ SAVE_FAILED = (
     "choose to save it once more, or leave it."
 )
 
+
+def already_saved(reference: str | None = None) -> str:
+    """The answer to a confirmation that had already been saved (the bot was interrupted after
+    saving, before it could say so): nothing is saved twice."""
+    what = f"That was already saved ({reference})" if reference else "That was already saved"
+    return f"{what}: I was interrupted before I could tell you. Nothing was saved twice."
+
+
 # -- dates ---------------------------------------------------------------------------------------
 
 DATE_EXAMPLES_PAST = 'Try 14/01/2026, "last Tuesday" or "3rd March".'

@@ -12,6 +12,7 @@ from storage.models.children import (
     Review,
     ReviewBooking,
 )
+from storage.models.dialog_saves import DialogSave
 from storage.models.ir_cards import IrCardMessage
 from storage.models.issues import IrReason, IrReferenceCounter, IrStageEntry, IssueResolution
 from storage.models.outbox import Notification
@@ -25,6 +26,7 @@ __all__ = [
     "ConversationRef",
     "CpConference",
     "CpPlan",
+    "DialogSave",
     "IrCardMessage",
     "IrReason",
     "IrReferenceCounter",

@@ -120,6 +120,10 @@ class FakeConnector:
     members_by_conversation: dict[str, list[dict[str, Any]]] = field(
         default_factory=dict, init=False
     )
+    #: Called with each call before it is recorded; returning False drops it from ``calls``
+    #: (the bot is still answered). ``benchmarks/faults.py`` uses it to kill the bot at an exact
+    #: moment, and to model a message lost with the process that was sending it.
+    observer: Callable[[Recorded], bool] | None = field(default=None, init=False)
     _faults: dict[str, list[Fault]] = field(default_factory=dict, init=False)
     _waiters: list[_Waiter] = field(default_factory=list, init=False)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1), init=False)
@@ -328,6 +332,8 @@ class FakeConnector:
         return _json(payload, call.status)
 
     def _record(self, call: Recorded) -> None:
+        if self.observer is not None and not self.observer(call):
+            return
         self.calls.append(call)
         if not self._waiters:
             return

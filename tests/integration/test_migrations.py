@@ -37,7 +37,7 @@ from storage.engine import create_engine, session_factory
 from storage.models import AuditEntry
 
 POSTGRES_URL_VARIABLE = "IRO_TEST_POSTGRES_URL"
-HEAD = "0002"
+HEAD = "0003"
 NEXT = f"{int(HEAD) + 1:04d}"  # the extra revision some tests add on top
 
 
@@ -377,7 +377,7 @@ def test_iro_bot_migrate_upgrades_the_database_url(
     assert cli.main(["migrate"]) == 0
     out = capsys.readouterr().out
     assert "Schema before: none" in out
-    assert f"Schema after:  {HEAD} (ir card messages)" in out
+    assert f"Schema after:  {HEAD} (dialog saves)" in out
     assert database.exists()
 
     assert cli.main(["migrate"]) == 0
