@@ -52,12 +52,18 @@ Row = tuple[Any, ...]
 Description = tuple[tuple[Any, ...], ...] | None
 
 
-#: Statements that take SQLite's write lock (the ones sqlite3 opens a transaction for).
-WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+#: Statements that never take SQLite's write lock. Every other statement queues first (writes,
+#: ``BEGIN IMMEDIATE``, DDL): a connection holding the lock while waiting for the queue, behind
+#: a queued writer waiting for the lock, would stall both until the busy timeout.
+READ_STATEMENTS = ("SELECT", "PRAGMA", "EXPLAIN", "WITH", "BEGIN", "SAVEPOINT", "RELEASE")
+#: ... except these forms of BEGIN, which take it at once.
+LOCKING_BEGINS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 
 
 def is_write(sql: str) -> bool:
-    return sql.lstrip()[:7].upper().startswith(WRITE_STATEMENTS)
+    """Whether ``sql`` may take SQLite's write lock (and so must queue for it first)."""
+    head = " ".join(sql[:40].split()).upper()
+    return head.startswith(LOCKING_BEGINS) or not head.startswith(READ_STATEMENTS)
 
 
 class WriterQueue:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine, session_factory
-from storage.sqlite_driver import OneHopConnection, WriterQueue
+from storage.sqlite_driver import OneHopConnection, WriterQueue, is_write
 
 METADATA = MetaData()
 THINGS = Table(
@@ -219,3 +219,23 @@ async def test_the_queue_is_first_come_first_served_and_times_out_as_sqlite_does
     await asyncio.gather(*waiting)
     assert order == [0, 1, 2, 3, 4]
     held.release()
+
+
+@pytest.mark.parametrize(
+    ("sql", "queues"),
+    [
+        ("INSERT INTO things (name) VALUES (?)", True),
+        ("  update things SET name = ?", True),
+        ("DELETE FROM things", True),
+        ("BEGIN IMMEDIATE", True),
+        ("begin  exclusive", True),
+        ("CREATE TABLE t (x)", True),
+        ("SELECT 1", False),
+        ("WITH x AS (SELECT 1) SELECT * FROM x", False),
+        ("PRAGMA foreign_key_check", False),
+        ("BEGIN", False),  # deferred: takes the lock at its first write, which queues then
+        ("SAVEPOINT sa_1", False),
+    ],
+)
+def test_what_queues_for_the_write_lock(sql: str, queues: bool) -> None:
+    assert is_write(sql) is queues
