@@ -49,7 +49,10 @@ site-packages is edited), and is covered by ``tests/e2e``. What they fix, as mea
    500, 502-504, 506+), only for the methods urllib3 retries (not POST: a reply is never sent
    twice); backoff 0, 1.6, 3.2 s, or ``Retry-After`` on a 503; when the status retries run
    out, ``ClientRequestError``, as msrest raises. A client with settings this sender does not
-   carry (explicit proxies, a certificate, TLS verification off, hooks) keeps msrest's.
+   carry (explicit proxies, a certificate, TLS verification off, hooks) keeps msrest's. The
+   environment's proxy (msrest's ``use_env_settings``) is read once per host: aiohttp's own
+   ``trust_env`` looks it, and ``~/.netrc``, up on the thread pool for every request (two
+   thread hand-offs, ~1.3 ms of CPU a reply).
 """
 
 from __future__ import annotations
