@@ -78,7 +78,7 @@ from dialogs.prompts import NONCE_KEY, message_digest
 from domain.ports import ChildSummary, StaffMember, visibility_for
 from storage import ir_actions, ir_cards
 from storage.audit import record_audit
-from storage.bot_state import StorageConflictError
+from storage.bot_state import SqlConversationState, StorageConflictError
 from storage.conversations import remember_conversation
 from storage.repositories import SqlChildRepository, SqlStaffRepository
 
@@ -284,8 +284,19 @@ class IroBot(TeamsActivityHandler):
             self._after_dialog(result, memory, ctx.activity)
             return
 
-        async with self.services.transaction() as session:
-            reply = await self._answer(ctx, session, staff, memory, heard, text, chosen_pk)
+        try:
+            async with self.services.transaction() as session:
+                reply = await self._answer(ctx, session, staff, memory, heard, text, chosen_pk)
+                # The turn's state (the child asked about) commits with the answer and its
+                # audit entry: one commit instead of two. Nothing the turn does later changes it.
+                if isinstance(self.conversation_state, SqlConversationState):
+                    await self.conversation_state.save_changes_in(ctx, session)
+        except StorageConflictError:
+            # Another turn of this conversation saved first: nothing of this one is kept, the
+            # read is not shown (so not audited), and the user is asked to resend.
+            logger.info("State conflict in conversation; asked the user to resend")
+            await ctx.send_activity(BUSY)
+            return
         if reply is not None:
             await ctx.send_activity(reply_activity(reply.card, reply.text))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from botbuilder.core import ConversationState
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import today_in
@@ -19,7 +18,7 @@ from bot.services import BotServices
 from bot.settings import Settings
 from dialogs import build_dialog_set
 from domain.rules import load_rules
-from storage.bot_state import SqlAlchemyStorage
+from storage.bot_state import SqlAlchemyStorage, SqlConversationState
 from storage.engine import session_factory
 
 
@@ -39,5 +38,5 @@ def build_bot(
 ) -> IroBot:
     """The bot for these settings, keeping its state in the store behind ``engine``."""
     services = build_services(settings, engine, clock)
-    conversation_state = ConversationState(SqlAlchemyStorage(engine))
+    conversation_state = SqlConversationState(SqlAlchemyStorage(engine))
     return IroBot(services, conversation_state, build_dialog_set)

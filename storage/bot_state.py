@@ -25,18 +25,20 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from botbuilder.core import Storage
+from botbuilder.core import ConversationState, Storage, TurnContext
+from botbuilder.core.bot_state import CachedBotState
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 from sqlalchemy import DateTime, Insert, Table, Text, bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
-from storage.dialects import insert_on_conflict
+from storage.dialects import insert_for_dialect
 
 # The key botbuilder's storages use for the eTag inside a dict store item, or the attribute name
 # on an object store item.
@@ -156,9 +158,13 @@ def _deserialise(data: str, etag: str) -> object:
 class SqlAlchemyStorage(Storage):
     """botbuilder ``Storage`` over the ``bot_state`` table, on SQLite or PostgreSQL.
 
-    Each ``read``/``write``/``delete`` runs in its own short transaction from ``sessions`` (an
-    ``async_sessionmaker``, or an ``AsyncEngine`` to build one from), so it never joins, commits
-    or rolls back a caller's unit of work, and concurrent turns use separate connections.
+    Each ``read``/``write``/``delete`` runs in its own short transaction on a connection of the
+    engine behind ``sessions`` (an ``async_sessionmaker`` bound to an engine, or the
+    ``AsyncEngine``), so it never joins, commits or rolls back a caller's unit of work, and
+    concurrent turns use separate connections. Plain Core connections, not ORM sessions: there
+    are no ORM objects here, and a session's bookkeeping cost more than the statements.
+    ``SqlConversationState.save_changes_in`` is the one way to write inside a caller's
+    transaction, on purpose.
     """
 
     def __init__(
@@ -168,23 +174,30 @@ class SqlAlchemyStorage(Storage):
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         super().__init__()
-        if isinstance(sessions, AsyncEngine):
-            sessions = async_sessionmaker(sessions, expire_on_commit=False)
-        self._sessions = sessions
+        engine = sessions if isinstance(sessions, AsyncEngine) else sessions.kw.get("bind")
+        if not isinstance(engine, AsyncEngine):
+            raise TypeError("SqlAlchemyStorage needs an AsyncEngine or a sessionmaker bound to one")
+        self._engine = engine
+        self._insert = insert_for_dialect(engine.dialect.name)
         self._clock = clock
 
     async def read(self, keys: Iterable[str] | None) -> dict[str, object]:
         """The stored items among ``keys``, each carrying its current eTag; missing keys are
         simply absent from the result."""
+        return {key: value for key, (value, _data) in (await self.read_stored(keys)).items()}
+
+    async def read_stored(self, keys: Iterable[str] | None) -> dict[str, tuple[object, str]]:
+        """``read``, with each item's stored JSON beside it (what ``SqlConversationState``
+        compares a turn's state with, to write only what changed)."""
         if keys is None:
             # The message the conformance suite expects from storages that reject None.
             raise ValueError("Keys are required when reading")
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        async with self._sessions() as session:
-            rows = await session.execute(_READ, {"keys": wanted})
-            return {key: _deserialise(data, etag) for key, data, etag in rows}
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(_READ, {"keys": wanted})
+            return {key: (_deserialise(data, etag), data) for key, data, etag in rows}
 
     async def write(self, changes: Mapping[str, object] | None) -> None:
         """Store every item in ``changes``, all or nothing.
@@ -200,31 +213,35 @@ class SqlAlchemyStorage(Storage):
             raise ValueError("Changes are required when writing")
         if not changes:
             return
-        now = self._clock()
         # Validate and serialise everything before touching the database. Sorted so concurrent
         # multi-key batches lock rows in the same order and cannot deadlock on PostgreSQL.
-        pending: list[tuple[str, str, str | None]] = []
-        for key in sorted(changes):
-            item = changes[key]
-            expected = _etag_of(item)
-            if expected == "":
-                raise ValueError(
-                    f"store item {key!r} has an empty eTag: use None or '*' to write "
-                    "unconditionally, or the eTag it was read with"
-                )
-            if expected == WILDCARD_E_TAG:
-                expected = None
-            pending.append((key, _serialise(key, item), expected))
+        pending = [
+            (key, _serialise(key, changes[key]), _expected_etag(key, changes[key]))
+            for key in sorted(changes)
+        ]
+        async with self.transaction() as connection:
+            await self.write_serialised(connection, pending)
 
-        async with self._sessions() as session, session.begin():
-            insert = _insert_for(session)
-            for key, data, expected in pending:
-                values = {"data": data, "etag": _new_etag(), "updated_at": now}
-                if expected is None:
-                    await session.execute(_upsert(insert, key, values))
-                elif not await _write_if_unchanged(session, insert, key, expected, values):
-                    # Leaving the block with an exception rolls back earlier items too.
-                    raise StorageConflictError(key, expected)
+    async def write_serialised(
+        self,
+        connection: AsyncConnection | AsyncSession,
+        pending: Iterable[tuple[str, str, str | None]],
+    ) -> None:
+        """Write already serialised items ``(key, data, expected eTag or None)`` in the
+        transaction ``connection`` is in (the caller commits; a conflict raises
+        ``StorageConflictError`` and the caller's transaction must then be rolled back)."""
+        now = self._clock()
+        for key, data, expected in pending:
+            values = {"data": data, "etag": _new_etag(), "updated_at": now}
+            if expected is None:
+                await connection.execute(_upsert(self._insert, key, values))
+            elif not await _write_if_unchanged(connection, self._insert, key, expected, values):
+                # Leaving the transaction with an exception rolls back earlier items too.
+                raise StorageConflictError(key, expected)
+
+    def transaction(self) -> AsyncContextManager[AsyncConnection]:
+        """A connection in a transaction of its own, committed when the block ends normally."""
+        return self._engine.begin()
 
     async def delete(self, keys: Iterable[str] | None) -> None:
         """Remove the items stored under ``keys``; unknown keys are ignored."""
@@ -233,12 +250,102 @@ class SqlAlchemyStorage(Storage):
         doomed = list(dict.fromkeys(keys))
         if not doomed:
             return
-        async with self._sessions() as session, session.begin():
-            await session.execute(delete(_TABLE).where(_TABLE.c.key.in_(doomed)))
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(_TABLE).where(_TABLE.c.key.in_(doomed)))
 
 
-def _insert_for(session: AsyncSession) -> InsertFactory:
-    return insert_on_conflict(session)
+class _StoredState(CachedBotState):
+    """botbuilder's per-turn cache of a state, holding the JSON and eTag it was read with.
+
+    botbuilder's ``CachedBotState`` flattens the whole state with jsonpickle to hash it when it
+    is read, again to see whether it changed, then the storage flattens it to write it, then
+    botbuilder a fourth time to hash what it wrote: four walks of a dialog stack, ~1 ms a turn.
+    Here it is flattened once, at the end of the turn, and compared with the stored JSON: equal
+    JSON (and eTag) is the same state, so nothing is written, as botbuilder's hash check would
+    decide; anything else is written.
+    """
+
+    def __init__(self, state: dict[str, object] | None, data: str | None) -> None:
+        # CachedBotState.__init__ is not called: it would hash the state straight away.
+        self.state = state if state is not None else {}
+        self.data = data
+        self.etag = _etag_of(self.state)
+
+    def serialised(self, key: str) -> str:
+        return _serialise(key, self.state)
+
+    def changed(self, data: str) -> bool:
+        return data != self.data or _etag_of(self.state) != self.etag
+
+    @property
+    def is_changed(self) -> bool:
+        return self.changed(_serialise("state", self.state))
+
+
+class SqlConversationState(ConversationState):
+    """botbuilder's ``ConversationState`` over ``SqlAlchemyStorage``, walking the state once a
+    turn (see ``_StoredState``), and able to save inside the caller's transaction
+    (``save_changes_in``) so a turn that writes anyway commits once. Anything it does not
+    recognise (state cleared by ``clear_state``, another storage) goes botbuilder's way."""
+
+    def __init__(self, storage: SqlAlchemyStorage) -> None:
+        super().__init__(storage)
+        self._sql = storage
+
+    async def load(self, turn_context: TurnContext, force: bool = False) -> None:
+        cached = self.get_cached_state(turn_context)
+        key = self.get_storage_key(turn_context)
+        # The same condition as BotState.load.
+        if force or not cached or not cached.state:
+            found = (await self._sql.read_stored([key])).get(key)
+            state, data = found if found is not None else (None, None)
+            turn_context.turn_state[self._context_service_key] = _StoredState(state, data)
+
+    async def save_changes(self, turn_context: TurnContext, force: bool = False) -> None:
+        cached = self.get_cached_state(turn_context)
+        if not isinstance(cached, _StoredState):
+            await super().save_changes(turn_context, force)
+            return
+        key = self.get_storage_key(turn_context)
+        data = cached.serialised(key)
+        if force or cached.changed(data):
+            async with self._sql.transaction() as connection:
+                await self._write(connection, cached, key, data)
+
+    async def save_changes_in(self, turn_context: TurnContext, session: AsyncSession) -> None:
+        """Save the turn's state, if it changed, in ``session``'s transaction: it commits with
+        the caller's work, or not at all. A stale eTag raises ``StorageConflictError``."""
+        cached = self.get_cached_state(turn_context)
+        if not isinstance(cached, _StoredState):
+            return  # botbuilder's own save, at the end of the turn, handles it
+        key = self.get_storage_key(turn_context)
+        data = cached.serialised(key)
+        if cached.changed(data):
+            # The caller's pending work first (as its commit would write it), then the state: on
+            # SQLite the write lock is taken by the first write and held to the commit.
+            await session.flush()
+            await self._write(await session.connection(), cached, key, data)
+
+    async def _write(
+        self, connection: AsyncConnection, cached: _StoredState, key: str, data: str
+    ) -> None:
+        await self._sql.write_serialised(
+            connection, [(key, data, _expected_etag(key, cached.state))]
+        )
+        # As botbuilder does after a write: the state keeps the eTag it was read with, and
+        # counts as unchanged until it changes again.
+        cached.data, cached.etag = data, _etag_of(cached.state)
+
+
+def _expected_etag(key: str, item: object) -> str | None:
+    """The eTag a write of ``item`` must find stored, or None to write unconditionally."""
+    expected = _etag_of(item)
+    if expected == "":
+        raise ValueError(
+            f"store item {key!r} has an empty eTag: use None or '*' to write "
+            "unconditionally, or the eTag it was read with"
+        )
+    return None if expected == WILDCARD_E_TAG else expected
 
 
 def _upsert(insert: InsertFactory, key: str, values: dict[str, Any]) -> Insert:
@@ -250,7 +357,7 @@ def _upsert(insert: InsertFactory, key: str, values: dict[str, Any]) -> Insert:
 
 
 async def _write_if_unchanged(
-    session: AsyncSession,
+    connection: AsyncConnection | AsyncSession,
     insert: InsertFactory,
     key: str,
     expected: str,
@@ -260,7 +367,7 @@ async def _write_if_unchanged(
     # RETURNING rather than rowcount: it reports the affected row the same way on every driver.
     # On PostgreSQL a concurrent writer's UPDATE waits for ours to commit, then re-checks the
     # WHERE clause against the new row, so it sees our fresh eTag and matches nothing.
-    updated = await session.execute(
+    updated = await connection.execute(
         _UPDATE_IF_UNCHANGED,
         {"state_key": key, "expected_etag": expected,
          **{f"new_{name}": value for name, value in values.items()}},
@@ -270,7 +377,7 @@ async def _write_if_unchanged(
     # No row with that eTag: either the key is absent (insert it, as MemoryStorage would) or it
     # holds another eTag (conflict). DO NOTHING makes a racing insert of the same key lose
     # cleanly instead of raising IntegrityError.
-    inserted = await session.execute(
+    inserted = await connection.execute(
         insert(_TABLE)
         .values(key=key, **values)
         .on_conflict_do_nothing(index_elements=[_TABLE.c.key])

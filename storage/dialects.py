@@ -16,7 +16,11 @@ def insert_on_conflict(session: AsyncSession) -> Callable[..., Any]:
     SQLAlchemy only offers it through the dialect-specific insert constructs (PostgreSQL, and
     SQLite 3.24+, which share the syntax).
     """
-    dialect = session.get_bind().dialect.name
+    return insert_for_dialect(session.get_bind().dialect.name)
+
+
+def insert_for_dialect(dialect: str) -> Callable[..., Any]:
+    """``insert_on_conflict`` for a dialect name (an engine's ``dialect.name``)."""
     if dialect == "postgresql":
         return postgresql.insert
     if dialect == "sqlite":

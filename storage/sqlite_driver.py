@@ -23,11 +23,25 @@ right but would all be held in memory at once. Written against aiosqlite 0.22.1 
 ``Connection._execute`` (queue a call for the worker thread) and ``_conn`` (the sqlite3
 connection, used only on that thread) are its internals; ``tests/integration`` runs the whole
 store on these connections and ``tests/unit/test_sqlite_driver.py`` pins the trip counts.
+
+Writers queue in the process (``WriterQueue``). SQLite has one write lock per database; a
+connection that finds it taken sleeps in SQLite's busy handler (1, 2, 5, ... 100 ms steps) and
+tries again, so under load a turn could wait out sleeps long after the lock was free (p99 of
+0.5-0.9 s at 8 users). Here a connection takes the process's writer queue (an ``asyncio.Lock``,
+first come first served) before its first write, and leaves it when its transaction ends
+(commit, rollback, close, or a write that opened none): writers of this process wait for each
+other without sleeping, and the busy handler is left to writers in other processes (the
+worker, a command). Reads never queue (WAL). A writer that waits longer than the busy timeout
+gets SQLite's own "database is locked", as it would have from SQLite. A transaction that holds
+the queue across a long wait blocks this process's writers exactly as it would block them on
+SQLite's lock.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
@@ -36,6 +50,47 @@ from sqlalchemy.engine import make_url
 
 Row = tuple[Any, ...]
 Description = tuple[tuple[Any, ...], ...] | None
+
+
+#: Statements that never take SQLite's write lock. Every other statement queues first (writes,
+#: ``BEGIN IMMEDIATE``, DDL): a connection holding the lock while waiting for the queue, behind
+#: a queued writer waiting for the lock, would stall both until the busy timeout.
+READ_STATEMENTS = ("SELECT", "PRAGMA", "EXPLAIN", "WITH", "BEGIN", "SAVEPOINT", "RELEASE")
+#: ... except these forms of BEGIN, which take it at once.
+LOCKING_BEGINS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+
+
+def is_write(sql: str) -> bool:
+    """Whether ``sql`` may take SQLite's write lock (and so must queue for it first)."""
+    head = " ".join(sql[:40].split()).upper()
+    return head.startswith(LOCKING_BEGINS) or not head.startswith(READ_STATEMENTS)
+
+
+class WriterQueue:
+    """One writer at a time per database, among this process's connections (see above).
+
+    One ``asyncio.Lock`` per event loop (a lock belongs to the loop it is used on; tests and
+    commands may run several loops in turn).
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def acquire(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        try:
+            async with asyncio.timeout(self._timeout):
+                await lock.acquire()
+        except TimeoutError:
+            # What SQLite says when its busy timeout runs out; SQLAlchemy maps it as usual.
+            raise sqlite3.OperationalError("database is locked") from None
+        return lock
 
 
 def _execute(
@@ -86,14 +141,15 @@ class OneHopCursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Any = None) -> OneHopCursor:
-        self._connection.statement_ran()
+        if is_write(sql):
+            await self._connection.queue_for_writing()
         self.description, self._rows, self.rowcount, self.lastrowid = (
             await self._connection.on_worker(_execute, self._connection, sql, parameters)
         )  # fmt: skip
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneHopCursor:
-        self._connection.statement_ran()
+        await self._connection.queue_for_writing()  # executemany is for writes only
         self.description, self._rows = None, []
         self.rowcount, self.lastrowid = await self._connection.on_worker(
             _execute_many, self._connection, sql, parameters
@@ -118,34 +174,58 @@ class OneHopCursor:
 
 
 class OneHopConnection(aiosqlite.Connection):
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self, connector: Callable[[], sqlite3.Connection], writers: WriterQueue | None = None
+    ) -> None:
         super().__init__(connector, iter_chunk_size=64)
         # As SQLAlchemy does for the connections it opens itself: a pooled connection's worker
         # thread must not keep the process alive at exit.
         self._thread.daemon = True
-        # True while a statement may have opened a transaction that no commit/rollback ended.
+        # True while a transaction may be open (sqlite3 opens one before a write, not a read).
         self._pending = True
+        self._writers = writers
+        self._writing: asyncio.Lock | None = None  # the writer queue, while this one holds it
 
-    def statement_ran(self) -> None:
-        self._pending = True
+    async def queue_for_writing(self) -> None:
+        if self._writers is not None and self._writing is None:
+            self._writing = await self._writers.acquire()
 
-    def on_worker(self, fn: Callable[..., Any], *args: Any) -> Awaitable[Any]:
-        return self._execute(fn, *args)
+    async def on_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await self._execute(fn, *args)
+        finally:
+            self._transaction_may_have_ended()
+
+    def _transaction_may_have_ended(self) -> None:
+        # Read on the event loop once the worker is done with the connection: sqlite3's flag
+        # for "a transaction is open" (no statement of this connection is running now).
+        connection = self._connection  # None once closed: no transaction then either
+        self._pending = connection is not None and connection.in_transaction
+        if not self._pending and self._writing is not None:
+            self._writing, writing = None, self._writing
+            writing.release()
 
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
         return OneHopCursor(self)
 
     async def commit(self) -> None:
+        # With no transaction open there is nothing to commit: no trip.
         if self._pending:
-            await self._execute(self._conn.commit)
-            self._pending = False
+            await self.on_worker(self._conn.commit)
 
     async def rollback(self) -> None:
-        # The pool rolls back every connection it takes back, including just after a commit:
-        # with nothing run since, there is nothing to roll back.
+        # The pool rolls back every connection it takes back, including just after a commit or
+        # a read (sqlite3 opens no transaction for a SELECT): then there is nothing to roll back.
         if self._pending:
-            await self._execute(self._conn.rollback)
-            self._pending = False
+            await self.on_worker(self._conn.rollback)
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self._writing is not None:
+                self._writing, writing = None, self._writing
+                writing.release()
 
 
 def one_hop_creator(
@@ -161,7 +241,11 @@ def one_hop_creator(
     def connector() -> sqlite3.Connection:
         return sqlite3.connect(*args, **params)
 
+    # One queue for every connection this creator opens (one engine, one database file); a
+    # writer waits in it at most as long as sqlite3 would wait for the lock.
+    writers = WriterQueue(float(params.get("timeout", 5.0)))
+
     async def create() -> OneHopConnection:
-        return await OneHopConnection(connector)
+        return await OneHopConnection(connector, writers)
 
     return create

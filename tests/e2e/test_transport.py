@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from aiohttp import web
 from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import MicrosoftAppCredentials
@@ -145,3 +146,47 @@ async def test_settings_it_does_not_carry_keep_msrest_s_transport() -> None:
     client.config.connection.verify = False
     assert not await use_aiohttp_transport(client)
     await client.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize("bypassed", [False, True], ids=["proxied", "NO_PROXY"])
+async def test_the_environment_s_proxy_is_used_as_msrest_uses_it(
+    connector: FakeConnector, monkeypatch: pytest.MonkeyPatch, bypassed: bool
+) -> None:
+    """HTTP_PROXY / NO_PROXY from the environment (msrest's ``use_env_settings``): a reply goes
+    through the proxy, or straight to the connector for a host NO_PROXY names, on both
+    transports."""
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        return web.json_response({"id": "via-proxy"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    if bypassed:
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    try:
+        results = []
+        for aiohttp in (False, True):
+            seen.clear()
+            connector.calls.clear()
+            client = ConnectorClient(MicrosoftAppCredentials.empty(), connector.url + "/")
+            if aiohttp:
+                assert await use_aiohttp_transport(client)
+            reply = await REPLY(client)
+            await client.__aexit__(None, None, None)
+            results.append((reply.id == "via-proxy", list(seen), len(connector.calls)))
+    finally:
+        await runner.cleanup()
+    expected = (
+        (False, [], 1) if bypassed else (True, ["POST /v3/conversations/a:1/activities/1"], 0)
+    )
+    assert results == [expected, expected]

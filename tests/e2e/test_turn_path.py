@@ -86,15 +86,29 @@ async def test_a_follow_up_question_reads_and_audits_in_one_transaction(store: S
     [reply] = await client.send(f"next review for {second.given_name} {second.family_name}")
     assert ": next review" in shown(reply)
     # The conversation state; the child (with its visibility check), its reviews and
-    # brought-forward directions, then the audit entry of the read, written at the commit (so a
-    # SQLite write lock is held only for the insert and the commit); the state again. No identity
-    # lookup (the sender was identified on the last turn) and no second read of the child.
+    # brought-forward directions, then the audit entry of the read and the conversation state,
+    # written after the reads (so a SQLite write lock is held only for the two writes and the
+    # commit). No identity lookup (the sender was identified on the last turn) and no second
+    # read of the child.
     assert store.statements == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
-    # One commit holds the audit entry with the read; one the conversation state.
-    assert len(store.commits) == 2
+    # One commit holds the read's audit entry and the conversation state it changed.
+    assert len(store.commits) == 1
     reads = await store.count(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "child.read", AuditEntry.entity_id == str(second.id)))  # fmt: skip
     assert reads == 1
+
+
+async def test_a_question_that_changes_no_state_writes_no_state(store: Store) -> None:
+    client = store.client()
+    await client.send("what's due this fortnight")
+    store.statements.clear()
+    store.commits.clear()
+    [reply] = await client.send("what's due this fortnight")
+    assert "Reviews due" in shown(reply)
+    # The conversation state, the caseload's reviews, the audit entry of the read: the state
+    # (the same last question) is not written back.
+    assert store.statements == ["SELECT", "SELECT", "INSERT"]
+    assert len(store.commits) == 1
 
 
 async def test_someone_made_inactive_is_refused_once_the_short_ttl_has_passed(store: Store) -> None:

@@ -40,10 +40,18 @@ from botbuilder.dialogs import (
     WaterfallStepContext,
 )
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
-from sqlalchemy import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.bot_state import BotStateRecord, SqlAlchemyStorage, StorageConflictError
+from storage.bot_state import (
+    BotStateRecord,
+    SqlAlchemyStorage,
+    SqlConversationState,
+    StorageConflictError,
+)
+from storage.models import AuditEntry
 
 
 @pytest.fixture
@@ -531,13 +539,20 @@ def _dialogs(state: ConversationState, answers: list[str]) -> DialogSet:
     return dialogs
 
 
+# botbuilder's ConversationState, and ours (the product's), which must behave the same.
+STATE_CLASSES = pytest.mark.parametrize(
+    "state_class", [ConversationState, SqlConversationState], ids=["botbuilder", "sql"]
+)
+
+
+@STATE_CLASSES
 async def test_conversation_and_dialog_state_round_trip_through_fresh_objects(
-    storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
+    storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession], state_class: type
 ):
     answers: list[str] = []
 
     # Turn 1: start the dialog; it stops at the prompt and the state is saved.
-    state = ConversationState(storage)
+    state = state_class(storage)
     first = _turn("hello")
     dc = await _dialogs(state, answers).create_context(first)
     assert (await dc.begin_dialog("ask-name")).status == DialogTurnStatus.Waiting
@@ -551,7 +566,7 @@ async def test_conversation_and_dialog_state_round_trip_through_fresh_objects(
     )
 
     # Turn 2, as if in a new process: new state object, new dialogs, only the storage shared.
-    state = ConversationState(storage)
+    state = state_class(storage)
     second = _turn("Ada")
     reloaded = await state.create_property("DialogState").get(second)
     assert isinstance(reloaded, DialogState)
@@ -567,11 +582,12 @@ async def test_conversation_and_dialog_state_round_trip_through_fresh_objects(
     assert item["DialogState"].dialog_stack == []
 
 
+@STATE_CLASSES
 async def test_concurrent_turns_on_one_conversation_one_save_conflicts(
-    storage: SqlAlchemyStorage,
+    storage: SqlAlchemyStorage, state_class: type
 ):
     # The trap in docs/architecture.md: save_changes writes with the eTag it read.
-    setup = ConversationState(storage)
+    setup = state_class(storage)
     turn = _turn("setup")
     await setup.create_property("count").set(turn, 0)
     await setup.save_changes(turn)
@@ -580,7 +596,7 @@ async def test_concurrent_turns_on_one_conversation_one_save_conflicts(
     both_loaded = asyncio.Barrier(2)
 
     async def one_turn(label: str) -> None:
-        state = ConversationState(storage)
+        state = state_class(storage)
         context = _turn(label)
         count = state.create_property("count")
         await count.set(context, await count.get(context) + 1)
@@ -593,3 +609,141 @@ async def test_concurrent_turns_on_one_conversation_one_save_conflicts(
     winner = _assert_exactly_one_winner(outcomes)
     (item,) = (await storage.read([f"msteams/conversations/{CONVERSATION_ID}"])).values()
     assert (item["count"], item["last"]) == (1, "ab"[winner])
+
+
+# --- SqlConversationState: one walk of the state a turn, a write only when it changed ----------
+
+STATE_KEY = f"msteams/conversations/{CONVERSATION_ID}"
+
+
+class Writes(list[str]):
+    """The bot_state writes a storage's engine runs while this is listening."""
+
+    def __init__(self, storage: SqlAlchemyStorage) -> None:
+        super().__init__()
+        self._engine = storage._engine.sync_engine
+        event.listen(self._engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        if "bot_state" in sql and sql.split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            self.append(sql.split()[0].upper())
+
+    def stop(self) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._record)
+
+
+async def test_a_turn_that_changes_nothing_writes_nothing(storage: SqlAlchemyStorage):
+    answers: list[str] = []
+    first = _turn("hello")
+    state = SqlConversationState(storage)
+    await _dialogs(state, answers).create_context(first)
+    await (await _dialogs(state, answers).create_context(first)).begin_dialog("ask-name")
+    await state.save_changes(first)
+    (before,) = (await storage.read([STATE_KEY])).values()
+    writes = Writes(storage)
+
+    # A turn that reads the waiting dialog (and a property) and changes neither.
+    state = SqlConversationState(storage)
+    again = _turn("anything")
+    dialog_state = await state.create_property("DialogState").get(again)
+    assert [i.id for i in dialog_state.dialog_stack] == ["name", "ask-name"]
+    await state.save_changes(again)
+    assert writes == []
+    (after,) = (await storage.read([STATE_KEY])).values()
+    assert after["e_tag"] == before["e_tag"]
+
+    # The same, with a change: written once, with a new eTag.
+    state = SqlConversationState(storage)
+    changed = _turn("change")
+    await state.create_property("last_child").set(changed, {"pk": 7})
+    await state.save_changes(changed)
+    await state.save_changes(changed)  # nothing changed since the first save
+    assert writes == ["UPDATE"]
+    (stored,) = (await storage.read([STATE_KEY])).values()
+    assert stored["last_child"] == {"pk": 7} and stored["e_tag"] != before["e_tag"]
+
+
+async def test_a_state_saved_in_the_caller_s_transaction_commits_with_it(
+    storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
+):
+    state = SqlConversationState(storage)
+    turn = _turn("hello")
+    await state.create_property("last_child").set(turn, {"pk": 1})
+    async with sessions() as session, session.begin():
+        session.add(AuditEntry(action="child.read", entity_type="child", entity_id="1"))
+        await state.save_changes_in(turn, session)
+    writes = Writes(storage)
+    await state.save_changes(turn)  # already saved: nothing left to write
+    assert writes == []
+    (stored,) = (await storage.read([STATE_KEY])).values()
+    assert stored["last_child"] == {"pk": 1}
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+async def test_a_stale_state_rolls_back_the_caller_s_transaction(
+    storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
+):
+    setup = SqlConversationState(storage)
+    turn = _turn("setup")
+    await setup.create_property("last_child").set(turn, {"pk": 1})
+    await setup.save_changes(turn)
+
+    state = SqlConversationState(storage)
+    mine = _turn("mine")
+    await state.create_property("last_child").set(mine, {"pk": 2})
+    other = SqlConversationState(storage)  # another turn of the conversation saves first
+    theirs = _turn("theirs")
+    await other.create_property("last_child").set(theirs, {"pk": 3})
+    await other.save_changes(theirs)
+
+    with pytest.raises(StorageConflictError):
+        async with sessions() as session, session.begin():
+            session.add(AuditEntry(action="child.read", entity_type="child", entity_id="2"))
+            await state.save_changes_in(mine, session)
+    (stored,) = (await storage.read([STATE_KEY])).values()
+    assert stored["last_child"] == {"pk": 3}
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+# Text PostgreSQL stores (no NUL, no lone surrogates); keys that are not jsonpickle's tags.
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=8)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text("abcxyz", max_size=4), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=JSON_VALUES,
+    change=st.one_of(st.none(), JSON_VALUES),
+)
+async def test_stored_state_is_written_exactly_when_it_changed(
+    storage: SqlAlchemyStorage, value: object, change: object
+):
+    """Property: whatever JSON a property holds, reading it back and saving writes nothing;
+    giving it a different value writes it, once."""
+    first = _turn("first")
+    state = SqlConversationState(storage)
+    await state.create_property("p").set(first, value)
+    await state.save_changes(first)
+    writes = Writes(storage)
+    try:
+        state = SqlConversationState(storage)
+        turn = _turn("next")
+        assert await state.create_property("p").get(turn) == value
+        if change is not None:
+            await state.create_property("p").set(turn, change)
+        await state.save_changes(turn)
+        changed = change is not None and json.dumps(change) != json.dumps(value)
+        assert writes == (["UPDATE"] if changed else [])
+    finally:
+        writes.stop()
