@@ -21,7 +21,6 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from botbuilder.core import ConversationState
 from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,7 +32,7 @@ from bot.cards.elements import card_to_text
 from bot.settings import Settings
 from bot.wiring import build_bot
 from domain.rules import load_rules
-from storage.bot_state import BotStateRecord
+from storage.bot_state import BotStateRecord, SqlConversationState
 from storage.demo import ALEX, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
@@ -259,7 +258,8 @@ async def test_a_turn_that_fails_sends_only_the_apology_and_keeps_the_dialog(
     async def failing_save(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the state could not be saved")
 
-    monkeypatch.setattr(ConversationState, "save_changes", failing_save)
+    # The bot's conversation state (storage.bot_state: written only when it changed).
+    monkeypatch.setattr(SqlConversationState, "save_changes", failing_save)
     replies = await client.send("1, 4")
     assert [shown(r) for r in replies] == [APOLOGY]  # not "Describe the issue", then sorry
     monkeypatch.undo()
