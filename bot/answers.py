@@ -82,8 +82,12 @@ async def explain(
                 spacing="None",
             ))  # fmt: skip
     if schedule.part2_outstanding_since:
-        body.append(text(f"Part 2 of the review begun on "
-                         f"{short_date(schedule.part2_outstanding_since)} is still to be held."))
+        body.append(
+            text(
+                f"Part 2 of the review begun on "
+                f"{short_date(schedule.part2_outstanding_since)} is still to be held."
+            )
+        )
     return Reply(card=card(body))
 
 
@@ -114,9 +118,7 @@ async def cp_conference(
 DEFAULT_WINDOW_WORKING_DAYS = 15  # as the Monday digest: the next three working weeks
 
 
-def period_title(
-    period: DuePeriod | None, today: date, rules: RuleSet
-) -> tuple[str, date, date]:
+def period_title(period: DuePeriod | None, today: date, rules: RuleSet) -> tuple[str, date, date]:
     """The heading and the date range a due-list covers (default: the next 15 working days)."""
     if period and period.start and period.end:
         label = period.label or "then"

@@ -187,4 +187,3 @@ def _deadline_text(d: dict[str, Any]) -> str:
         text.append(f"  As of {long_date(date.fromisoformat(d['today']))}: {d['status']}.")
     text.append(f"  Source: {d['citation']}.")
     return "\n".join(text)
-

@@ -93,9 +93,7 @@ class WorkingDayCalendar:
         # Ordinal 1 (0001-01-01) was a Monday, so (ordinal - 1) % 7 is the weekday (0 = Monday).
         working = [o for o in range(first, last + 1) if (o - 1) % 7 < 5 and o not in closed]
         object.__setattr__(self, "_holiday_names", names)
-        object.__setattr__(
-            self, "_weekday_closures", sorted(d for d in names if d.weekday() < 5)
-        )
+        object.__setattr__(self, "_weekday_closures", sorted(d for d in names if d.weekday() < 5))
         object.__setattr__(self, "_working", working)
         object.__setattr__(self, "_first_ordinal", first)
         object.__setattr__(self, "_last_ordinal", last)

@@ -36,9 +36,7 @@ class ReviewPart(StrEnum):
         try:
             return cls(cleaned)
         except ValueError:
-            raise DomainError(
-                f"{text!r} is not a review part: use full, part1 or part2"
-            ) from None
+            raise DomainError(f"{text!r} is not a review part: use full, part1 or part2") from None
 
 
 @dataclass(frozen=True, order=True)

@@ -59,9 +59,7 @@ async def current_schedule(
     """The child's review schedule now. A ``ChildSummary`` (already read, visibility checked)
     serves as well as the row: only the period of care's start and the key are needed."""
     if child.looked_after_since is None:
-        raise DomainError(
-            "This child has no current period of care recorded, so no review is due."
-        )
+        raise DomainError("This child has no current period of care recorded, so no review is due.")
     reviews, directions = await load_review_inputs(
         session, child.id if isinstance(child, Child) else child.pk
     )
@@ -86,7 +84,7 @@ async def check_review(
 ) -> ReviewCheck:  # fmt: skip
     if held_on > today:
         raise DomainError(
-            f"{short_date(held_on)} is in the future. To book a review, say \"book a review\"."
+            f'{short_date(held_on)} is in the future. To book a review, say "book a review".'
         )
     if child.looked_after_since and held_on < child.looked_after_since:
         raise DomainError(
@@ -193,7 +191,7 @@ def check_booking_date(booked_for: date, today: date) -> None:
     if booked_for < today:
         raise DomainError(
             f"{short_date(booked_for)} has passed. To record a review that was held, say "
-            "\"record a review\"."
+            '"record a review".'
         )
 
 
@@ -339,4 +337,3 @@ async def raise_issue(
         stage_due=ir_model.stage_deadline(ir, rules),
         formal_due=ir_model.formal_deadline(ir, rules),
     )
-

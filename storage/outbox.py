@@ -48,8 +48,10 @@ async def enqueue(
         "attempts": 0,
         "created_at": datetime.now(UTC),
     }
-    statement = insert_on_conflict(session)(Notification).values(**values).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]
+    statement = (
+        insert_on_conflict(session)(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
     )
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]

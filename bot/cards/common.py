@@ -29,7 +29,7 @@ UNKNOWN_USER = (
 )
 DIDNT_UNDERSTAND = (
     "Sorry, I didn't understand that. Try \"when is Jamie's next review due?\" or "
-    "\"what's due this fortnight?\", or type \"help\" to see everything I can do."
+    '"what\'s due this fortnight?", or type "help" to see everything I can do.'
 )
 CANCELLED = "Cancelled: nothing was saved."
 FINISHED_QUESTION = (

@@ -214,7 +214,7 @@ async def test_help_and_nonsense(demo: Demo) -> None:
     assert "didn't understand" in shown(confused)
     # Words that could be a name are looked up, and the user is pointed to help.
     [not_a_child] = await client.send("purple monkey dishwasher")
-    assert "type \"help\"" in shown(not_a_child)
+    assert 'type "help"' in shown(not_a_child)
 
 
 async def test_logs_at_debug_hold_no_child_names(

@@ -17,15 +17,22 @@ async def test_the_bot_added_to_a_group_chat_learns_staff_teams_ids(demo: Demo) 
         {"id": "29:1adele-roster", "aadObjectId": ADELE.aad_object_id, "name": "Adele Vance"},
         # Matched on e-mail when the roster has no AAD id for someone.
         {"id": "29:1megan-roster", "email": MEGAN.email, "name": "Megan Bowen"},
-        {"id": "29:1stranger", "aadObjectId": "99999999-0000-0000-0000-000000000000",
-         "name": "Not Staff"},
+        {
+            "id": "29:1stranger",
+            "aadObjectId": "99999999-0000-0000-0000-000000000000",
+            "name": "Not Staff",
+        },
     ]
     client.connector.set_members(roster, conversation_id=client.conversation_id)
     update = client.activity(
         "conversationUpdate",
         membersAdded=[{"id": client.bot_id}],
-        conversation={"id": client.conversation_id, "conversationType": "groupChat",
-                      "tenantId": "00000000-0000-0000-0000-0000000000aa", "isGroup": True},
+        conversation={
+            "id": client.conversation_id,
+            "conversationType": "groupChat",
+            "tenantId": "00000000-0000-0000-0000-0000000000aa",
+            "isGroup": True,
+        },
     )
     posted = await client.post(update)
     assert posted.status in (200, 201, 202)

@@ -218,9 +218,10 @@ async def test_the_payloads_say_what_to_do_and_keep_names_out_of_summaries(
         elif not row.kind.startswith("digest"):
             text = str(payload["card"])
             assert "CIC-" in text and "What to do" in text
-    assert sum(a.action == "child.list" for a in audits) == Counter(r.kind for r in rows)[
-        ReminderKind.DIGEST
-    ]
+    assert (
+        sum(a.action == "child.list" for a in audits)
+        == Counter(r.kind for r in rows)[ReminderKind.DIGEST]
+    )
     assert {a.detail["job"] for a in audits if a.action == "reminder.enqueue"} == {
         "ir", "reports", "follow_ups", "digest"
     }  # fmt: skip

@@ -280,7 +280,8 @@ def test_after_a_bank_holiday_monday_the_digest_goes_on_tuesday() -> None:
 
 def test_digest_window_is_15_working_days() -> None:
     assert digest_window(date(2026, 11, 30), CAL, ReminderPolicy()) == (
-        date(2026, 11, 30), date(2026, 12, 21)
+        date(2026, 11, 30),
+        date(2026, 12, 21),
     )
 
 

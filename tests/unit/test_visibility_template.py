@@ -27,9 +27,7 @@ VISIBILITIES = [
     Visibility(reviewing_iro_id=4, social_worker_id=9, service_area="16+/Care Leavers"),
     visibility_for(StaffMember(id=12, email="a@b", display_name="A", role="iro")),
     visibility_for(
-        StaffMember(
-            id=13, email="c@d", display_name="C", role="team_manager", service_area="West"
-        )
+        StaffMember(id=13, email="c@d", display_name="C", role="team_manager", service_area="West")
     ),
 ]
 
