@@ -129,6 +129,9 @@ def understand(
                 pronoun = entities.find_pronoun(tokens, cue_at)
 
     child = _child_ref(child_ids, name, pronoun, context) if intent in CHILD_INTENTS else None
+    if child is None and intent is Intent.EXPLAIN and context.last_intent in _ABOUT_ONE_CHILD:
+        # "why?" / "why's that?" straight after a date about one child asks about that date.
+        child = ChildRef(ChildRefKind.PRONOUN, "that", context.last_child)
     # "CP conferences due this month" lists; "Kai's next CP conference" is about one child.
     listing = intent in _LISTING and not (child and intent is Intent.CP_CONFERENCE_DUE)
     when, when_text, date_error = (None, None, None) if listing else _the_date(intent, dates, today)
@@ -182,6 +185,10 @@ def _only_a_name(tokens: list[Token]) -> bool:
             return False
         named = True
     return named
+
+
+# Answers about one child, after which a bare "why?" means that child's date.
+_ABOUT_ONE_CHILD = frozenset({Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.CP_CONFERENCE_DUE})
 
 
 def _child_ref(
