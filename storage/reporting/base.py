@@ -9,9 +9,9 @@ ones, say) means writing one module with such an object and listing it in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,9 @@ class ReportContext:
     period: Period
     previous: Period
     today: date
+    # What one section read that another needs too (children in care feeds three sections),
+    # so a report reads it once. Keyed by the loader's name; lives as long as the report.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def span(self) -> Period:

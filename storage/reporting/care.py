@@ -106,12 +106,19 @@ def reviewed_without_period(data: CareData, period: Period) -> int:
     return len({child for child, held in data.reviewed_without_period if held in period})
 
 
+async def children_in_care_for(ctx: ReportContext) -> CareData:
+    """``load_children_in_care`` over the report's span, read once per report."""
+    if "children_in_care" not in ctx.shared:
+        ctx.shared["children_in_care"] = await load_children_in_care(ctx.session, ctx.span)
+    return ctx.shared["children_in_care"]
+
+
 class ChildrenInCareSection:
     key = "children_in_care"
     title = "Children in care"
 
     async def build(self, ctx: ReportContext) -> SectionResult:
-        data = await load_children_in_care(ctx.session, ctx.span)
+        data = await children_in_care_for(ctx)
         return children_in_care_section(data, ctx.period, ctx.previous, ctx.rules)
 
 

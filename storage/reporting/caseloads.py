@@ -13,7 +13,7 @@ from domain.reporting import (
     compared_csv,
 )
 from storage.reporting.base import ReportContext
-from storage.reporting.care import CareData, load_children_in_care, reviewed_without_period
+from storage.reporting.care import CareData, children_in_care_for, reviewed_without_period
 
 CASELOAD_SOURCE = (
     "each child's periods of care and the IRO allocated to the child now (the store keeps the "
@@ -26,7 +26,7 @@ class CaseloadsSection:
     title = "IRO caseloads"
 
     async def build(self, ctx: ReportContext) -> SectionResult:
-        data = await load_children_in_care(ctx.session, ctx.span)
+        data = await children_in_care_for(ctx)
         return caseloads_section(data, ctx.period, ctx.previous)
 
 

@@ -22,7 +22,7 @@ from domain.reporting import (
     compared_csv,
 )
 from storage.reporting.base import ReportContext
-from storage.reporting.care import CareData, load_children_in_care
+from storage.reporting.care import CareData, children_in_care_for
 
 LEAVING_SOURCE = (
     "each child's periods of care that ended in the period, with the REC code (reason "
@@ -35,7 +35,7 @@ class LeavingCareSection:
     title = "Children leaving care"
 
     async def build(self, ctx: ReportContext) -> SectionResult:
-        data = await load_children_in_care(ctx.session, ctx.span)
+        data = await children_in_care_for(ctx)
         return leaving_care_section(data, ctx.period, ctx.previous)
 
 

@@ -149,3 +149,25 @@ async def test_seed_demo_gives_a_complete_report(sessions, tmp_path):
     # Every demo child has an IRO: all the children in care are in a caseload.
     assert report.table("iro_caseloads").left_out[0].this == 0
     await render_every_format(report, tmp_path)
+
+
+async def test_children_in_care_is_read_once_for_the_three_sections_that_use_it(
+    sessions, monkeypatch
+):
+    import storage.reporting.care as care
+
+    calls: list[Period] = []
+    real = care.load_children_in_care
+
+    async def counting(session, span):
+        calls.append(span)
+        return await real(session, span)
+
+    monkeypatch.setattr(care, "load_children_in_care", counting)
+    async with sessions() as session:
+        report = await build_report(
+            session, Period(date(2025, 4, 1), date(2026, 3, 31)), RULES, today=date(2026, 11, 26)
+        )
+    keys = {section.key for section in report.sections}
+    assert {"caseloads", "children_in_care", "leaving_care"} <= keys
+    assert calls == [Period(date(2024, 4, 1), date(2026, 3, 31))]
