@@ -21,7 +21,7 @@ from domain.formatting import long_date, short_date
 from domain.ports import ChildSummary, Role, StaffMember, visibility_for
 from domain.rules import RuleSet
 from storage.actions import current_schedule
-from storage.audit import record_audit
+from storage.audit import audit_child_read, record_audit
 from storage.repositories import SqlChildRepository
 from storage.repositories.child_protection import cp_plans_for
 from storage.repositories.ir_lists import IrListScope, list_irs, may_read_ir
@@ -34,11 +34,6 @@ class Reply:
     text: str | None = None
 
 
-def audit_child_read(session: AsyncSession, staff: StaffMember, child_pk: int, what: str) -> None:
-    record_audit(session, "child.read", actor_staff_id=staff.id, entity_type="child",
-                 entity_id=child_pk, detail={"what": what})  # fmt: skip
-
-
 async def next_review(
     session: AsyncSession, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
 ) -> Reply:
@@ -47,12 +42,12 @@ async def next_review(
         # reading the child's row again would be a second query for the same two fields.
         schedule = await current_schedule(session, child, rules)
     except DomainError as exc:
-        audit_child_read(session, staff, child.pk, "next_review")
+        await audit_child_read(session, staff, child.pk, "next_review")
         return Reply(text=f"{child.display_name}: {exc}")
-    # Audited after the reads (same transaction): the entry is written at commit, so on SQLite
-    # the write lock is held for the insert and the commit only, not through the reads while
-    # other turns wait for it.
-    audit_child_read(session, staff, child.pk, "next_review")
+    # Audited after the reads (same transaction, committed with them): on SQLite the insert
+    # takes the write lock, held to the commit, so it is not held through the reads while other
+    # turns wait for it.
+    await audit_child_read(session, staff, child.pk, "next_review")
     return Reply(card=next_review_card(child, schedule.next_due, today))
 
 
@@ -62,9 +57,9 @@ async def explain(
     try:
         schedule = await current_schedule(session, child, rules)  # as in next_review
     except DomainError as exc:
-        audit_child_read(session, staff, child.pk, "explain")
+        await audit_child_read(session, staff, child.pk, "explain")
         return Reply(text=f"{child.display_name}: {exc}")
-    audit_child_read(session, staff, child.pk, "explain")  # after the reads: see next_review
+    await audit_child_read(session, staff, child.pk, "explain")  # after the reads: see next_review
     due = schedule.next_due
     body = [
         heading(f"Why {child.display_name}'s next review is due {long_date(due.due)}"),
@@ -94,7 +89,7 @@ async def explain(
 async def cp_conference(
     session: AsyncSession, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
 ) -> Reply:
-    audit_child_read(session, staff, child.pk, "cp_conference")
+    await audit_child_read(session, staff, child.pk, "cp_conference")
     plans = [p for p in await cp_plans_for(session, child.pk) if p.ended_on is None]
     if not plans:
         return Reply(text=f"{child.display_name} has no current child protection plan recorded.")
@@ -153,8 +148,8 @@ async def due_for_me(
             title, first, last = period_title(period, today, rules)
             children = [c for c in caseload
                         if c.next_review_due and first <= c.next_review_due <= last]  # fmt: skip
-    record_audit(session, "child.list", actor_staff_id=staff.id, entity_type="child",
-                 detail={"count": len(children), "overdue": overdue})  # fmt: skip
+    await record_audit(session, "child.list", actor_staff_id=staff.id, entity_type="child",
+                       detail={"count": len(children), "overdue": overdue})  # fmt: skip
     if overdue:
         return Reply(card=due_list_card("Overdue reviews", children, today, rules.calendar,
                                         "No review is overdue. Well done."))  # fmt: skip
@@ -171,8 +166,8 @@ async def my_irs(
     if scope is None and staff.role != Role.IRO:
         wanted = IrListScope.AWAITING  # managers ask "my IRs" meaning the ones they must answer
     items = await list_irs(session, staff.id, visibility_for(staff), wanted)
-    record_audit(session, "ir.list", actor_staff_id=staff.id, entity_type="ir",
-                 detail={"count": len(items), "scope": wanted.value})  # fmt: skip
+    await record_audit(session, "ir.list", actor_staff_id=staff.id, entity_type="ir",
+                       detail={"count": len(items), "scope": wanted.value})  # fmt: skip
     title = {IrListScope.RAISED: "Open IRs you raised",
              IrListScope.AWAITING: "IRs waiting for your response",
              IrListScope.ALL: "Your open IRs"}[wanted]  # fmt: skip
@@ -195,15 +190,15 @@ async def ir_status(
 ) -> Reply:
     not_found = Reply(text=f"I can't find {reference} among the IRs you can see.")
     if not await may_read_ir(session, reference, staff.id, visibility_for(staff)):
-        record_audit(session, "ir.read", actor_staff_id=staff.id, entity_type="ir",
-                     entity_id=reference, outcome="refused")  # fmt: skip
+        await record_audit(session, "ir.read", actor_staff_id=staff.id, entity_type="ir",
+                           entity_id=reference, outcome="refused")  # fmt: skip
         return not_found
     try:
         ir, row = await load_ir(session, reference)
     except IrNotFound:
         return not_found
-    record_audit(session, "ir.read", actor_staff_id=staff.id, entity_type="ir",
-                 entity_id=reference)  # fmt: skip
+    await record_audit(session, "ir.read", actor_staff_id=staff.id, entity_type="ir",
+                       entity_id=reference)  # fmt: skip
     child = await SqlChildRepository(session).get(row.child_pk, visibility_for(staff)) \
         if row.child_pk else None  # fmt: skip
     stage = ir_model.current_stage(ir, rules)

@@ -823,7 +823,7 @@ class Dispatcher:
                     if mine and not is_report:
                         reported_to = await self._report(session, item, recipient, failure)
                     if mine:
-                        self._audit(session, item, action, failure, reported_to)
+                        await self._audit(session, item, action, failure, reported_to)
         except Exception as exc:
             logger.error(
                 "Could not record the outcome of notification %d: %s (its lease will expire "
@@ -867,14 +867,14 @@ class Dispatcher:
         )
 
     @staticmethod
-    def _audit(
+    async def _audit(
         session: AsyncSession,
         item: ClaimedNotification,
         action: str,
         failure: DeliveryFailure,
         reported_to: int | None,
     ) -> None:
-        record_audit(
+        await record_audit(
             session,
             f"notification.{action}",
             entity_type="notification",

@@ -369,8 +369,8 @@ class IroBot(TeamsActivityHandler):
         child = await repo.get(pk, visibility)
         if child is None:
             # Not visible (or gone): the same answer either way, and audited.
-            record_audit(session, "child.read", actor_staff_id=staff.id, entity_type="child",
-                         entity_id=pk, outcome="refused")  # fmt: skip
+            await record_audit(session, "child.read", actor_staff_id=staff.id, entity_type="child",
+                               entity_id=pk, outcome="refused")  # fmt: skip
             await ctx.send_activity("I can't find that child among the children you can see.")
             return None
         return child
@@ -521,7 +521,7 @@ class IroBot(TeamsActivityHandler):
                 email = ctx.turn_state.get(TRUSTED_EMAIL) or await _email_from_teams(ctx)
                 staff = await staff_repo.identify(None, email) if email else None
             if staff is None:
-                record_audit(session, "access.refused", actor_external_id=aad or (
+                await record_audit(session, "access.refused", actor_external_id=aad or (
                     sender.id if sender else None), outcome="refused",
                     detail={"activity": activity.type})  # fmt: skip
             else:

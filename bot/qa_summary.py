@@ -110,7 +110,7 @@ async def answer(
 ) -> Reply:
     """The card for a QA manager; a polite refusal (audited) for anyone else."""
     allowed = staff.role in ALLOWED_ROLES and staff.active
-    record_audit(
+    await record_audit(
         session,
         "report.summary",
         actor_staff_id=staff.id,

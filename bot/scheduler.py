@@ -370,10 +370,10 @@ class Scheduler:
                                         payload=item.payload, due_at=context.now_utc)  # fmt: skip
                     if new and item.audit_children:
                         # A digest lists children to someone: audited like "what's due for me".
-                        record_audit(session, "child.list", entity_type="child",
-                                     detail={"via": "digest", "for_staff_id":
-                                             reminder.recipient_id,
-                                             "children": list(item.audit_children)})  # fmt: skip
+                        detail = {"via": "digest", "for_staff_id": reminder.recipient_id,
+                                  "children": list(item.audit_children)}  # fmt: skip
+                        await record_audit(session, "child.list", entity_type="child",
+                                           detail=detail)  # fmt: skip
                     return new
 
                 new = await self._each(session, job, item.reminder.key, report, put)
@@ -382,9 +382,9 @@ class Scheduler:
                 elif new is not None:
                     report.already += 1  # another instance enqueued it since we looked
             if enqueued:
-                record_audit(session, "reminder.enqueue", entity_type="notification",
-                             detail={"job": job, "today": context.today.isoformat(),
-                                     "kinds": dict(sorted(enqueued.items()))})  # fmt: skip
+                await record_audit(session, "reminder.enqueue", entity_type="notification",
+                                   detail={"job": job, "today": context.today.isoformat(),
+                                           "kinds": dict(sorted(enqueued.items()))})  # fmt: skip
         report.enqueued.update(enqueued)
 
     # -- the jobs -----------------------------------------------------------------------------

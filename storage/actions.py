@@ -29,7 +29,7 @@ from domain.reviews import (
 )
 from domain.rules import RuleSet
 from domain.stage_owners import stage_owner
-from storage.audit import record_audit
+from storage.audit import audit_child_read, record_audit
 from storage.ir_cards import enqueue_for_events
 from storage.models import BroughtForwardDirection, Child, Review, ReviewBooking, Staff
 from storage.repositories.issues import add_ir
@@ -128,7 +128,7 @@ async def record_review(
     for booking in bookings:
         booking.status = "held"
     await refresh_review_schedule(session, child, rules)
-    record_audit(
+    await record_audit(
         session, "review.record", actor_staff_id=actor.id, entity_type="child",
         entity_id=child.id, detail={"held_on": held_on.isoformat(), "part": part.value,
                                     "late": check.late},
@@ -158,7 +158,7 @@ async def book_review(
     )
     if existing is None:
         session.add(ReviewBooking(child_pk=child.id, booked_for=booked_for, booked_by_id=actor.id))
-    record_audit(
+    await record_audit(
         session, "review.book", actor_staff_id=actor.id, entity_type="child", entity_id=child.id,
         detail={"booked_for": booked_for.isoformat()},
     )  # fmt: skip
@@ -179,7 +179,7 @@ async def bring_forward(
         directed_by_id=actor.id,
     ))  # fmt: skip
     await refresh_review_schedule(session, child, rules)
-    record_audit(
+    await record_audit(
         session, "review.bring_forward", actor_staff_id=actor.id, entity_type="child",
         entity_id=child.id, detail={"review_by": review_by.isoformat()},
     )  # fmt: skip
@@ -217,17 +217,12 @@ async def _check_bring_forward(
 # audit the read), so a conversation cancelled half way leaves no record changed.
 
 
-def _audit_read(session: AsyncSession, actor: StaffMember, child_pk: int, what: str) -> None:
-    record_audit(session, "child.read", actor_staff_id=actor.id, entity_type="child",
-                 entity_id=child_pk, detail={"what": what})  # fmt: skip
-
-
 async def next_review_for(
     session: AsyncSession, rules: RuleSet, actor: StaffMember, child_pk: int
 ) -> Deadline:
     """The child's next review due date, as the schedule stands now."""
     child = await child_for_change(session, child_pk, visibility_for(actor))
-    _audit_read(session, actor, child.id, "next_review")
+    await audit_child_read(session, actor, child.id, "next_review")
     return (await current_schedule(session, child, rules)).next_due
 
 
@@ -237,7 +232,7 @@ async def preview_review(
 ) -> ReviewCheck:  # fmt: skip
     """What recording this review would mean (late or not), with record_review's checks."""
     child = await child_for_change(session, child_pk, visibility_for(actor))
-    _audit_read(session, actor, child.id, "review_check")
+    await audit_child_read(session, actor, child.id, "review_check")
     return await check_review(session, rules, child, held_on, part, today)
 
 
@@ -247,7 +242,7 @@ async def preview_bring_forward(
 ) -> Deadline:  # fmt: skip
     """bring_forward's checks on the date; returns the due date it would replace."""
     child = await child_for_change(session, child_pk, visibility_for(actor))
-    _audit_read(session, actor, child.id, "bring_forward_check")
+    await audit_child_read(session, actor, child.id, "bring_forward_check")
     return await _check_bring_forward(session, rules, child, review_by, today)
 
 
@@ -286,7 +281,7 @@ async def preview_stage_owner(
     session: AsyncSession, rules: RuleSet, actor: StaffMember, child_pk: int, stage_key: str
 ) -> OwnerPreview:
     child = await child_for_change(session, child_pk, visibility_for(actor))
-    _audit_read(session, actor, child.id, "ir_stage_owner")
+    await audit_child_read(session, actor, child.id, "ir_stage_owner")
     owner = await stage_owner_for(session, rules, child, rules.stage(stage_key).key)
     return OwnerPreview(owner=owner, has_social_worker=child.social_worker_id is not None)
 
@@ -323,7 +318,7 @@ async def raise_issue(
     reference = await add_ir(session, ir, rules, child_pk=child.id, raised_by_id=actor.id,
                              owner_id=owner.id if owner else None)  # fmt: skip
     ir = ir_model.with_reference(ir, reference)
-    record_audit(
+    await record_audit(
         session, "ir.raise", actor_staff_id=actor.id, entity_type="ir", entity_id=reference,
         detail={"child_pk": child.id, "stage": stage_key, "reasons": len(ir.reasons)},
     )  # fmt: skip

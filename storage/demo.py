@@ -1169,7 +1169,7 @@ async def seed_demo(
     if children < 1:
         raise ValueError("the demo needs at least one child")
     summary = await _Seeder(session, rules, seed, children, today).run()
-    record_audit(
+    await record_audit(
         session,
         "demo.seed",
         entity_type="store",

@@ -129,13 +129,13 @@ async def view_ir(
     try:
         loaded = await load_ir_card(session, rules, reference, today)
     except IrNotFound:
-        _audit(session, "ir.read", actor, reference, "refused", reason="not_found")
+        await _audit(session, "ir.read", actor, reference, "refused", reason="not_found")
         return CardActionResult(Outcome.NOT_FOUND, NOT_FOUND_MESSAGE, reference)
     if not await _may_see(session, loaded, actor):
-        _audit(session, "ir.read", actor, reference, "refused", reason="not_authorised")
+        await _audit(session, "ir.read", actor, reference, "refused", reason="not_authorised")
         return CardActionResult(Outcome.REFUSED, "You can't see this Issues Resolution.",
                                 reference)  # fmt: skip
-    _audit(session, "ir.read", actor, reference, "ok", version=loaded.view.version)
+    await _audit(session, "ir.read", actor, reference, "ok", version=loaded.view.version)
     return CardActionResult(Outcome.DONE, None, reference, loaded.view,
                             card_rights(loaded.parties, actor))  # fmt: skip
 
@@ -151,19 +151,19 @@ async def act_on_ir(
         # Not a button the card has (a forged or garbled invoke): refused, and audited like any
         # refusal. The verb itself is caller-supplied text, so it is not recorded.
         reference = _reference(data)
-        _audit(session, "ir.action", actor, reference, "refused", reason="unknown_verb")
+        await _audit(session, "ir.action", actor, reference, "refused", reason="unknown_verb")
         return CardActionResult(Outcome.NOT_FOUND, NOT_READABLE, reference)
     if action is CardVerb.REFRESH:
         return await view_ir(session, rules, actor, data, today)
     reference, version = _reference(data), _version(data)
     audit_action = AUDIT_ACTION[action]
     if reference is None or version is None:
-        _audit(session, audit_action, actor, reference, "refused", reason="not_found")
+        await _audit(session, audit_action, actor, reference, "refused", reason="not_found")
         return CardActionResult(Outcome.NOT_FOUND, NOT_READABLE, reference)
     try:
         loaded = await load_ir_card(session, rules, reference, today)
     except IrNotFound:
-        _audit(session, audit_action, actor, reference, "refused", reason="not_found")
+        await _audit(session, audit_action, actor, reference, "refused", reason="not_found")
         return CardActionResult(Outcome.NOT_FOUND, NOT_FOUND_MESSAGE, reference)
 
     def answer(outcome: Outcome, message: str, now: LoadedIrCard = loaded,
@@ -179,18 +179,18 @@ async def act_on_ir(
         if was_party and version != current:
             # A stage owner's card left open after the IR moved on to another stage: they were
             # entitled when it was shown, so say what happened rather than "not allowed".
-            _audit(session, audit_action, actor, reference, "refused", reason="stale",
-                   version=version, current=current)  # fmt: skip
+            await _audit(session, audit_action, actor, reference, "refused", reason="stale",
+                         version=version, current=current)  # fmt: skip
             return answer(Outcome.STALE, stale_message(loaded))
-        _audit(session, audit_action, actor, reference, "refused", reason="not_authorised",
-               version=version, current=current)  # fmt: skip
+        await _audit(session, audit_action, actor, reference, "refused", reason="not_authorised",
+                     version=version, current=current)  # fmt: skip
         message = refusal_message(action, loaded.view)
         if await _may_see(session, loaded, actor):
             return answer(Outcome.REFUSED, message)
         return CardActionResult(Outcome.REFUSED, message, reference)
     if version != current:
-        _audit(session, audit_action, actor, reference, "refused", reason="stale",
-               version=version, current=current)  # fmt: skip
+        await _audit(session, audit_action, actor, reference, "refused", reason="stale",
+                     version=version, current=current)  # fmt: skip
         return answer(Outcome.STALE, stale_message(loaded))
 
     try:
@@ -200,15 +200,16 @@ async def act_on_ir(
         # Someone else's change landed between our read and our write (a double click, or two
         # people at once): theirs stands, ours is not written.
         now = await load_ir_card(session, rules, reference, today)
-        _audit(session, audit_action, actor, reference, "refused", reason="stale",
-               version=version, current=now.view.version)  # fmt: skip
+        await _audit(session, audit_action, actor, reference, "refused", reason="stale",
+                     version=version, current=now.view.version)  # fmt: skip
         return answer(Outcome.STALE, stale_message(now), now)
     except DomainError as error:
-        _audit(session, audit_action, actor, reference, "refused", reason="invalid",
-               version=version)  # fmt: skip
+        await _audit(session, audit_action, actor, reference, "refused", reason="invalid",
+                     version=version)  # fmt: skip
         return answer(Outcome.INVALID, f"{error} Nothing was changed.")
-    _audit(session, audit_action, actor, reference, "ok", version=version, current=new_version,
-           stage=moved.current_stage, child_pk=loaded.child_pk)  # fmt: skip
+    await _audit(session, audit_action, actor, reference, "ok", version=version,
+                 current=new_version, stage=moved.current_stage,
+                 child_pk=loaded.child_pk)  # fmt: skip
     await enqueue_for_events(session, rules, reference, events, today)
     after = await load_ir_card(session, rules, reference, today)
     return answer(Outcome.DONE, done(after.view), after, changed=True)
@@ -364,10 +365,10 @@ async def _may_see(session: AsyncSession, loaded: LoadedIrCard, actor: StaffMemb
     return await may_read_ir(session, loaded.view.reference, actor.id, visibility_for(actor))
 
 
-def _audit(
+async def _audit(
     session: AsyncSession, action: str, actor: StaffMember, reference: str | None, outcome: str,
     **detail: Any,
 ) -> None:  # fmt: skip
-    record_audit(session, action, actor_staff_id=actor.id, entity_type="ir",
-                 entity_id=reference, outcome=outcome,
-                 detail={k: v for k, v in detail.items() if v is not None} or None)  # fmt: skip
+    kept = {k: v for k, v in detail.items() if v is not None}
+    await record_audit(session, action, actor_staff_id=actor.id, entity_type="ir",
+                       entity_id=reference, outcome=outcome, detail=kept or None)  # fmt: skip

@@ -180,7 +180,7 @@ async def run_import(
             if dry_run:
                 await session.rollback()
             else:
-                record_audit(
+                await record_audit(
                     session,
                     f"import.{kind}",
                     actor_external_id=actor,

@@ -322,13 +322,14 @@ async def test_audit_log_accepts_inserts_and_refuses_update_and_delete(migrated_
     sessions = session_factory(engine)
     try:
         async with sessions() as session, session.begin():
-            first = record_audit(session, "child.read", entity_type="child", entity_id=7)
+            await record_audit(session, "child.read", entity_type="child", entity_id=7)
         original = await _audit_rows(engine)
+        [(first_id, *_)] = original
 
         refused = [
             "UPDATE audit_log SET action = 'tampered'",
-            f"UPDATE audit_log SET outcome = 'error' WHERE id = {first.id}",
-            f"DELETE FROM audit_log WHERE id = {first.id}",
+            f"UPDATE audit_log SET outcome = 'error' WHERE id = {first_id}",
+            f"DELETE FROM audit_log WHERE id = {first_id}",
             "DELETE FROM audit_log",
         ]
         if engine.dialect.name == "postgresql":
@@ -339,9 +340,9 @@ async def test_audit_log_accepts_inserts_and_refuses_update_and_delete(migrated_
                     await connection.execute(text(statement))
             assert await _audit_rows(engine) == original, statement
 
-        # Inserting still works, through the ORM as the bot does it.
+        # Inserting still works, as the bot does it.
         async with sessions() as session, session.begin():
-            record_audit(session, "ir.escalate", entity_type="ir", entity_id="IR-2026-0001")
+            await record_audit(session, "ir.escalate", entity_type="ir", entity_id="IR-2026-0001")
         rows = await _audit_rows(engine)
         assert rows[0] == original[0]
         assert [row[1] for row in rows] == ["child.read", "ir.escalate"]
