@@ -24,6 +24,7 @@ from domain.ports import (
     Visibility,
     visibility_for,
 )
+from domain.reviews import BroughtForward, ReviewHeld, ReviewPart
 from domain.rules import DEFAULT_RULES_PATH, load_rules, parse_rules
 from storage.base import Base
 from storage.engine import create_engine, session_factory
@@ -31,7 +32,7 @@ from storage.models import BroughtForwardDirection, Child, Review, Staff
 from storage.repositories import SqlChildRepository, SqlStaffRepository, set_child_names
 from storage.repositories.explain import captured_statements, explain
 from storage.repositories.staff import to_staff_member
-from storage.schedule import recompute_all, refresh_review_schedule
+from storage.schedule import load_review_inputs, recompute_all, refresh_review_schedule
 
 RULES = load_rules()
 TODAY = date(2026, 3, 2)  # a Monday
@@ -540,6 +541,17 @@ async def test_refresh_after_a_review_and_a_direction(
         session.add(direction)
         assert await refresh_review_schedule(session, child, RULES) is True
         assert (child.next_review_due, child.next_review_rule) == (date(2025, 11, 14), "CIC-BF")
+        # Both kinds of row come back typed (one statement; the dates are dates on SQLite too).
+        session.add(Review(child_pk=child.id, held_on=date(2025, 10, 2), part="part1"))
+        await session.flush()
+        reviews, directions = await load_review_inputs(session, child.id)
+        assert sorted(reviews) == [ReviewHeld(date(2025, 9, 25), ReviewPart.FULL),
+                                   ReviewHeld(date(2025, 10, 2), ReviewPart.PART1)]  # fmt: skip
+        assert directions == [
+            BroughtForward(date(2025, 11, 14), date(2025, 9, 25), "placement move")
+        ]
+        assert all(type(r.held_on) is date for r in reviews)
+        await refresh_review_schedule(session, child, RULES)
         await session.commit()
         # recompute_all agrees with the single-child refresh.
         assert (await recompute_all(session, RULES)).changed == 0
