@@ -21,6 +21,9 @@ from domain.ports import Visibility
 from storage.models import Child
 from storage.repositories.planning import filter_only_on_sqlite
 
+#: Table columns (see storage/repositories/children.py): the clause keeps a Core statement Core.
+_child = Child.__table__.c
+
 
 def visibility_clause(visibility: Visibility, *, as_filter: bool = False) -> ColumnElement[bool]:
     """Rows ``visibility`` may see.
@@ -83,12 +86,12 @@ def _condition(
         return true()
     terms: list[ColumnElement[bool]] = []
     if shape.reviewing_iro:
-        terms.append(column(Child.iro_id) == value[IRO_PARAM])
-        terms.append(column(Child.covering_iro_id) == value[IRO_PARAM])
+        terms.append(column(_child.iro_id) == value[IRO_PARAM])
+        terms.append(column(_child.covering_iro_id) == value[IRO_PARAM])
     if shape.social_worker:
-        terms.append(column(Child.social_worker_id) == value[SOCIAL_WORKER_PARAM])
+        terms.append(column(_child.social_worker_id) == value[SOCIAL_WORKER_PARAM])
     if shape.service_area:
-        terms.append(column(Child.service_area) == value[AREA_PARAM])
+        terms.append(column(_child.service_area) == value[AREA_PARAM])
     if not terms:
         return false()
     return or_(*terms)
