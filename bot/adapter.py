@@ -32,11 +32,12 @@ site-packages is edited), and is covered by ``tests/e2e``. What they fix, as mea
 6. **Reply bodies are serialised once.** msrest's ``Serializer.body`` first rebuilds the reply
    ``Activity`` as a new model, then validates it (no botbuilder model declares a constraint),
    then serialises it, and walks an Adaptive Card's content (an ``object`` field) value by value
-   each time: ~1.5 ms for a card, a tenth of a bot turn. ``ModelBodySerializer`` serialises a
-   model of the declared type directly, and passes plain JSON (dicts with string keys, lists,
-   strings, numbers, booleans, None: what our card builders return) through as it is, which is
-   what msrest's walk returns for it, value for value (tested against msrest on our replies).
-   Installed on the clients ``ReusingConnectorFactory`` keeps.
+   each time: ~1.5 ms for a card, a tenth of a bot turn. ``ModelBodySerializer`` skips the
+   rebuild and the validation for a model of the declared type (when item 8's writer takes it;
+   anything else goes through msrest's whole ``body``), and passes plain JSON (dicts with string
+   keys, lists, strings, numbers, booleans, None: what our card builders return) through as it
+   is, which is what msrest's walk returns for it, value for value (tested against msrest on our
+   replies). Installed on the clients ``ReusingConnectorFactory`` keeps.
 7. **Replies go out over aiohttp, not ``requests`` on a thread.** msrest's async client runs the
    synchronous ``requests`` library in the default executor: every reply is a thread hand-off
    and ~2 ms of CPU (of a ~13 ms turn). ``use_aiohttp_transport`` gives each kept client a
@@ -53,6 +54,19 @@ site-packages is edited), and is covered by ``tests/e2e``. What they fix, as mea
    environment's proxy (msrest's ``use_env_settings``) is read once per host: aiohttp's own
    ``trust_env`` looks it, and ``~/.netrc``, up on the thread pool for every request (two
    thread hand-offs, ~1.3 ms of CPU a reply).
+8. **Activities are read, and reply bodies written, by compiled attribute maps.** msrest
+   interprets a model's ``_attribute_map`` afresh for every value (a key-transformer call, a
+   regex split, a dict copy, an exception per absent attribute): ~0.2-0.3 ms to read a Teams
+   message (``Activity().deserialize``) and ~0.2-0.3 ms to write a reply even after item 6.
+   ``bot/model_json.py`` compiles each botbuilder model's map once and does only what msrest
+   would do with each value: ``parse_activity`` reads with ``read_activity``, and
+   ``ModelBodySerializer.body`` writes with ``ModelWriter``, in ~20-35 µs each (measured by
+   ``benchmarks/model_json_bench.py``). It is exact or it steps aside: anything it is not sure
+   msrest would treat the same way (a non-string in a string field, a timestamp outside the
+   usual layouts, a tuple, an enum-typed field, an unknown type string, a flattened key...)
+   sends the *whole* activity or body to msrest, so msrest's result, or its exception (the same
+   400), still comes out. Held to msrest, attribute by attribute, by property tests over
+   generated and hostile activities (``tests/unit/test_model_json.py``).
 """
 
 from __future__ import annotations
@@ -96,7 +110,7 @@ from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline import Request as PipelineRequest
 from msrest.pipeline import Response as PipelineResponse
 from msrest.pipeline.universal import RawDeserializer
-from msrest.serialization import Model, Serializer
+from msrest.serialization import Model, Serializer, full_restapi_key_transformer
 from msrest.universal_http import ClientRequest
 from msrest.universal_http import requests as msrest_requests
 from msrest.universal_http.async_abc import AsyncClientResponse
@@ -104,6 +118,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 from yarl import URL
 
+from bot.model_json import ModelWriter, is_plain_json, read_activity
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -169,35 +184,31 @@ def install_msrest_retry_fix() -> bool:
     return True
 
 
-# -- 6. reply serialisation ----------------------------------------------------------------------
-
-_JSON_SCALARS = (str, int, float, bool, type(None))
-
-
-def is_plain_json(value: Any) -> bool:
-    """True for JSON built of exactly dict (string keys), list, str, int, float, bool and None.
-
-    Exact types, not subclasses: a ``str`` enum or a model inside must still go through msrest.
-    """
-    kind = type(value)
-    if kind in _JSON_SCALARS:
-        return kind is not float or value == value  # NaN is not JSON
-    if kind is list:
-        return all(is_plain_json(item) for item in value)
-    if kind is dict:
-        return all(type(k) is str and is_plain_json(v) for k, v in value.items())
-    return False
+# -- 6 and 8. reply serialisation ---------------------------------------------------------------
 
 
 class ModelBodySerializer(Serializer):
     """msrest's ``Serializer`` without the work that cannot change a body we built (see 6)."""
 
+    def __init__(self, classes: dict[str, type] | None = None) -> None:
+        super().__init__(classes)
+        self.writer = ModelWriter(self.dependencies)
+
     def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
-        # A model of exactly the declared type (the Activity botbuilder made from ours):
-        # rebuilding it as the same model and validating it (no model declares a rule) would
-        # change nothing. Anything else (a dict, a subclass) takes msrest's own path.
-        if type(data) is self.dependencies.get(data_type) and isinstance(data, Model):
-            return self._serialize(data, data_type, **kwargs)
+        # A model of exactly the declared type (the Activity botbuilder made from ours) whose
+        # every value ModelWriter is sure of: rebuilding it as the same model and validating it
+        # (no model it compiles declares a rule) would change nothing, and the compiled walk
+        # writes what msrest's walk writes (item 8). Anything else (a dict, a subclass, an odd
+        # value anywhere inside) takes msrest's own path, rebuild and validation included.
+        if (
+            type(data) is self.dependencies.get(data_type)
+            and not kwargs
+            and self.key_transformer is full_restapi_key_transformer
+        ):
+            try:
+                return self.writer.write(data)
+            except Exception:  # Unsure, or any surprise: msrest decides
+                pass
         return super().body(data, data_type, **kwargs)
 
     def serialize_object(self, attr: Any, **kwargs: Any) -> Any:
@@ -780,7 +791,7 @@ def parse_activity(body: Any) -> tuple[Activity | None, str]:
     if not isinstance(body, dict):
         return None, "The body must be a JSON object (an activity)."
     try:
-        activity = Activity().deserialize(body)
+        activity = read_activity(body)  # Activity().deserialize(body), faster (item 8)
     except Exception:  # msrest raises assorted types for assorted bad input
         return None, "The body is not a valid activity."
     # Checked on the JSON itself: msrest turns a number or an object in a string field into
