@@ -13,7 +13,9 @@ Every figure is microseconds of this thread's CPU (``time.thread_time``) per cal
 - write: a "next review" card reply, the help card and a text reply, as botbuilder hands them
   to the connector; ``msrest`` is a stock ``Serializer.body``, ``item 6`` the direct
   ``_serialize`` the adapter used before ``ModelWriter``, ``model_json`` is
-  ``ModelBodySerializer.body`` now.
+  ``ModelBodySerializer.body`` now; and a card action's answer (an
+  ``AdaptiveCardInvokeResponse`` with the help card), ``serializer_helper`` against
+  ``serialise_invoke_body``.
 - around a reply (``reply_to_activity``'s other msrest work, left as it is): the two
   ``Serializer.url`` path arguments, ``format_url``, building the request, and deserialising
   the ``ResourceResponse``.
@@ -28,16 +30,16 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from botbuilder.core import TurnContext
+from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import MicrosoftAppCredentials
 
 from benchmarks.over_http import teams_activity
-from bot.adapter import ModelBodySerializer, parse_activity
+from bot.adapter import ModelBodySerializer, parse_activity, serialise_invoke_body
 from bot.cards.common import help_card
 from bot.cards.due import next_review_card
-from bot.handler import reply_activity
+from bot.handler import card_invoke_response, reply_activity
 from bot.model_json import read_activity
 from domain.ports import ChildSummary
 from domain.reviews import review_schedule
@@ -122,6 +124,12 @@ def main() -> None:
         before = per_call(lambda reply=reply: ours._serialize(reply, "Activity"), n, repeat)
         fast = per_call(lambda reply=reply: ours.body(reply, "Activity"), n, repeat)
         print(f"  {name:26} {stock:8.1f} {before:11.1f} {fast:11.1f}")
+
+    invoke = card_invoke_response(help_card()).body
+    assert serialise_invoke_body(invoke) == serializer_helper(invoke)
+    stock = per_call(lambda: serializer_helper(invoke), n, repeat)
+    fast = per_call(lambda: serialise_invoke_body(invoke), n, repeat)
+    print(f"  {'card action answer':26} {stock:8.1f} {'':>11} {fast:11.1f}")
 
     print("around a reply, msrest's own (µs per call)")
     core = client.conversations._client

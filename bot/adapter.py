@@ -21,7 +21,8 @@ site-packages is edited), and is covered by ``tests/e2e``. What they fix, as mea
    only ``PermissionError`` becomes 401). ``IroCloudAdapter.process`` answers 400/415/401.
 4. **Invoke bodies are serialised once.** Stock ``process`` runs ``serializer_helper`` over the
    invoke body, which ``ActivityHandler`` has already serialised to a dict: msrest fails on a
-   dict and the card action gets HTTP 500. Here a model is serialised, a dict passes through.
+   dict and the card action gets HTTP 500. Here a model is serialised (as ``serializer_helper``
+   would, by item 8's writer), a dict passes through.
 5. **Token checks fail fast and never block the event loop.** A header that is not a
    well-formed RS256 JWT with a key id and an issuer is refused before botbuilder sees it (so
    garbage costs no network and no key lookup). A well-formed token is validated by botbuilder,
@@ -54,19 +55,20 @@ site-packages is edited), and is covered by ``tests/e2e``. What they fix, as mea
    environment's proxy (msrest's ``use_env_settings``) is read once per host: aiohttp's own
    ``trust_env`` looks it, and ``~/.netrc``, up on the thread pool for every request (two
    thread hand-offs, ~1.3 ms of CPU a reply).
-8. **Activities are read, and reply bodies written, by compiled attribute maps.** msrest
-   interprets a model's ``_attribute_map`` afresh for every value (a key-transformer call, a
-   regex split, a dict copy, an exception per absent attribute): ~0.2-0.3 ms to read a Teams
-   message (``Activity().deserialize``) and ~0.2-0.3 ms to write a reply even after item 6.
-   ``bot/model_json.py`` compiles each botbuilder model's map once and does only what msrest
-   would do with each value: ``parse_activity`` reads with ``read_activity``, and
-   ``ModelBodySerializer.body`` writes with ``ModelWriter``, in ~20-35 µs each (measured by
-   ``benchmarks/model_json_bench.py``). It is exact or it steps aside: anything it is not sure
-   msrest would treat the same way (a non-string in a string field, a timestamp outside the
-   usual layouts, a tuple, an enum-typed field, an unknown type string, a flattened key...)
-   sends the *whole* activity or body to msrest, so msrest's result, or its exception (the same
-   400), still comes out. Held to msrest, attribute by attribute, by property tests over
-   generated and hostile activities (``tests/unit/test_model_json.py``).
+8. **Activities are read, and bodies written, by compiled attribute maps.** msrest interprets
+   a model's ``_attribute_map`` afresh for every value (a copy of its description, a key
+   transformer and a regex split, a chain of type tests, an exception per absent attribute):
+   ~0.2-0.3 ms to read a Teams message (``Activity().deserialize``), ~0.2-0.3 ms to write a
+   reply even after item 6, ~0.45 ms for ``serializer_helper`` to write a card action's answer.
+   ``bot/model_json.py`` compiles each model's map once and does only what msrest would do with
+   each value: ``parse_activity`` reads with ``read_activity``; ``ModelBodySerializer.body``
+   and ``serialise_invoke_body`` (item 4) write with ``ModelWriter``: ~20-35 µs each
+   (``benchmarks/model_json_bench.py``). It is exact or it steps aside: anything it is not sure
+   msrest treats the same way (a non-string in a string field, a timestamp outside the usual
+   layouts, a tuple, an enum-typed field, an unknown type string, a flattened key...) sends the
+   *whole* activity or body to msrest, so msrest's result, or its exception (the same 400),
+   still comes out. Held to msrest, attribute by attribute, by property tests over generated
+   and hostile activities and models (``tests/unit/test_model_json.py``).
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ import requests
 from aiohttp import web
 from aiohttp.helpers import get_env_proxy_for_url
 from botbuilder.core import Bot, serializer_helper
+from botbuilder.core.serializer_helper import DEPENDICIES_DICT as SERIALIZER_HELPER_MODELS
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -818,11 +821,18 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
 
+#: ``serializer_helper``'s walk (``Serializer(DEPENDICIES_DICT)._serialize``), compiled (item 8).
+_INVOKE_BODY_WRITER = ModelWriter(SERIALIZER_HELPER_MODELS)
+
+
 def serialise_invoke_body(body: Any) -> Any:
     """An invoke response body as JSON data: a msrest model is serialised, anything already
     plain (``ActivityHandler`` serialises its own bodies) is passed through unchanged."""
     if isinstance(body, Model):
-        return serializer_helper(body)
+        try:
+            return _INVOKE_BODY_WRITER.write(body)  # serializer_helper's result, sooner
+        except Exception:  # Unsure, or any surprise: msrest decides
+            return serializer_helper(body)
     return body
 
 

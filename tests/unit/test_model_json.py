@@ -23,9 +23,11 @@ from unittest import mock
 
 import isodate
 import pytest
+from botbuilder.core import serializer_helper
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
+    AdaptiveCardInvokeResponse,
     Attachment,
     ChannelAccount,
     ConversationAccount,
@@ -44,7 +46,9 @@ from hypothesis.control import currently_in_test_context
 from msrest.serialization import Deserializer, Model, Serializer
 
 from bot import adapter
-from bot.adapter import ModelBodySerializer, parse_activity
+from bot.adapter import ModelBodySerializer, parse_activity, serialise_invoke_body
+from bot.cards.common import help_card
+from bot.handler import card_invoke_response
 from bot.model_json import (
     ACTIVITY_READER,
     Unsure,
@@ -503,6 +507,28 @@ def test_conversation_parameters_are_written_as_msrest_writes_them(
     stock: Serializer, model: ConversationParameters
 ) -> None:
     assert_written_as_msrest_writes(stock, model, "ConversationParameters")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(models(AdaptiveCardInvokeResponse, hostile=False),
+                 models(AdaptiveCardInvokeResponse, hostile=True),
+                 models(Activity, hostile=True)))  # fmt: skip
+def test_invoke_bodies_are_written_as_serializer_helper_writes_them(model: Model) -> None:
+    expected = outcome(serializer_helper, copy.deepcopy(model))
+    got = outcome(serialise_invoke_body, copy.deepcopy(model))
+    assert got[0] == expected[0]
+    if expected[0] == "error":
+        assert got == expected
+        return
+    assert_same(got[1], expected[1])
+    assert json.dumps(got[1]) == json.dumps(expected[1])
+
+
+def test_a_card_action_s_answer_is_written_without_msrest() -> None:
+    body = card_invoke_response(help_card()).body
+    expected = serializer_helper(body)
+    with mock.patch.object(adapter, "serializer_helper", side_effect=AssertionError("msrest")):
+        assert json.dumps(serialise_invoke_body(body)) == json.dumps(expected)
 
 
 @pytest.mark.parametrize(
