@@ -191,7 +191,7 @@ def install_msrest_retry_fix() -> bool:
 
 
 class ModelBodySerializer(Serializer):
-    """msrest's ``Serializer`` without the work that cannot change a body we built (see 6)."""
+    """msrest's ``Serializer`` without the work that cannot change a body we built (6, 8)."""
 
     def __init__(self, classes: dict[str, type] | None = None) -> None:
         super().__init__(classes)
