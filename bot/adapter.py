@@ -21,7 +21,8 @@ site-packages is edited), and is covered by ``tests/e2e``. What they fix, as mea
    only ``PermissionError`` becomes 401). ``IroCloudAdapter.process`` answers 400/415/401.
 4. **Invoke bodies are serialised once.** Stock ``process`` runs ``serializer_helper`` over the
    invoke body, which ``ActivityHandler`` has already serialised to a dict: msrest fails on a
-   dict and the card action gets HTTP 500. Here a model is serialised, a dict passes through.
+   dict and the card action gets HTTP 500. Here a model is serialised (as ``serializer_helper``
+   would, by item 8's writer), a dict passes through.
 5. **Token checks fail fast and never block the event loop.** A header that is not a
    well-formed RS256 JWT with a key id and an issuer is refused before botbuilder sees it (so
    garbage costs no network and no key lookup). A well-formed token is validated by botbuilder,
@@ -32,11 +33,12 @@ site-packages is edited), and is covered by ``tests/e2e``. What they fix, as mea
 6. **Reply bodies are serialised once.** msrest's ``Serializer.body`` first rebuilds the reply
    ``Activity`` as a new model, then validates it (no botbuilder model declares a constraint),
    then serialises it, and walks an Adaptive Card's content (an ``object`` field) value by value
-   each time: ~1.5 ms for a card, a tenth of a bot turn. ``ModelBodySerializer`` serialises a
-   model of the declared type directly, and passes plain JSON (dicts with string keys, lists,
-   strings, numbers, booleans, None: what our card builders return) through as it is, which is
-   what msrest's walk returns for it, value for value (tested against msrest on our replies).
-   Installed on the clients ``ReusingConnectorFactory`` keeps.
+   each time: ~1.5 ms for a card, a tenth of a bot turn. ``ModelBodySerializer`` skips the
+   rebuild and the validation for a model of the declared type (when item 8's writer takes it;
+   anything else goes through msrest's whole ``body``), and passes plain JSON (dicts with string
+   keys, lists, strings, numbers, booleans, None: what our card builders return) through as it
+   is, which is what msrest's walk returns for it, value for value (tested against msrest on our
+   replies). Installed on the clients ``ReusingConnectorFactory`` keeps.
 7. **Replies go out over aiohttp, not ``requests`` on a thread.** msrest's async client runs the
    synchronous ``requests`` library in the default executor: every reply is a thread hand-off
    and ~2 ms of CPU (of a ~13 ms turn). ``use_aiohttp_transport`` gives each kept client a
@@ -53,6 +55,20 @@ site-packages is edited), and is covered by ``tests/e2e``. What they fix, as mea
    environment's proxy (msrest's ``use_env_settings``) is read once per host: aiohttp's own
    ``trust_env`` looks it, and ``~/.netrc``, up on the thread pool for every request (two
    thread hand-offs, ~1.3 ms of CPU a reply).
+8. **Activities are read, and bodies written, by compiled attribute maps.** msrest interprets
+   a model's ``_attribute_map`` afresh for every value (a copy of its description, a key
+   transformer and a regex split, a chain of type tests, an exception per absent attribute):
+   ~0.2-0.3 ms to read a Teams message (``Activity().deserialize``), ~0.2-0.3 ms to write a
+   reply even after item 6, ~0.45 ms for ``serializer_helper`` to write a card action's answer.
+   ``bot/model_json.py`` compiles each model's map once and does only what msrest would do with
+   each value: ``parse_activity`` reads with ``read_activity``; ``ModelBodySerializer.body``
+   and ``serialise_invoke_body`` (item 4) write with ``ModelWriter``: ~20-35 µs each
+   (``benchmarks/model_json_bench.py``). It is exact or it steps aside: anything it is not sure
+   msrest treats the same way (a non-string in a string field, a timestamp outside the usual
+   layouts, a tuple, an enum-typed field, an unknown type string, a flattened key...) sends the
+   *whole* activity or body to msrest, so msrest's result, or its exception (the same 400),
+   still comes out. Held to msrest, attribute by attribute, by property tests over generated
+   and hostile activities and models (``tests/unit/test_model_json.py``).
 """
 
 from __future__ import annotations
@@ -75,6 +91,7 @@ import requests
 from aiohttp import web
 from aiohttp.helpers import get_env_proxy_for_url
 from botbuilder.core import Bot, serializer_helper
+from botbuilder.core.serializer_helper import DEPENDICIES_DICT as SERIALIZER_HELPER_MODELS
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -96,7 +113,7 @@ from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline import Request as PipelineRequest
 from msrest.pipeline import Response as PipelineResponse
 from msrest.pipeline.universal import RawDeserializer
-from msrest.serialization import Model, Serializer
+from msrest.serialization import Model, Serializer, full_restapi_key_transformer
 from msrest.universal_http import ClientRequest
 from msrest.universal_http import requests as msrest_requests
 from msrest.universal_http.async_abc import AsyncClientResponse
@@ -104,6 +121,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 from yarl import URL
 
+from bot.model_json import ModelWriter, is_plain_json, read_activity
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -169,35 +187,31 @@ def install_msrest_retry_fix() -> bool:
     return True
 
 
-# -- 6. reply serialisation ----------------------------------------------------------------------
-
-_JSON_SCALARS = (str, int, float, bool, type(None))
-
-
-def is_plain_json(value: Any) -> bool:
-    """True for JSON built of exactly dict (string keys), list, str, int, float, bool and None.
-
-    Exact types, not subclasses: a ``str`` enum or a model inside must still go through msrest.
-    """
-    kind = type(value)
-    if kind in _JSON_SCALARS:
-        return kind is not float or value == value  # NaN is not JSON
-    if kind is list:
-        return all(is_plain_json(item) for item in value)
-    if kind is dict:
-        return all(type(k) is str and is_plain_json(v) for k, v in value.items())
-    return False
+# -- 6 and 8. reply serialisation ---------------------------------------------------------------
 
 
 class ModelBodySerializer(Serializer):
-    """msrest's ``Serializer`` without the work that cannot change a body we built (see 6)."""
+    """msrest's ``Serializer`` without the work that cannot change a body we built (6, 8)."""
+
+    def __init__(self, classes: dict[str, type] | None = None) -> None:
+        super().__init__(classes)
+        self.writer = ModelWriter(self.dependencies)
 
     def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
-        # A model of exactly the declared type (the Activity botbuilder made from ours):
-        # rebuilding it as the same model and validating it (no model declares a rule) would
-        # change nothing. Anything else (a dict, a subclass) takes msrest's own path.
-        if type(data) is self.dependencies.get(data_type) and isinstance(data, Model):
-            return self._serialize(data, data_type, **kwargs)
+        # A model of exactly the declared type (the Activity botbuilder made from ours) whose
+        # every value ModelWriter is sure of: rebuilding it as the same model and validating it
+        # (no model it compiles declares a rule) would change nothing, and the compiled walk
+        # writes what msrest's walk writes (item 8). Anything else (a dict, a subclass, an odd
+        # value anywhere inside) takes msrest's own path, rebuild and validation included.
+        if (
+            type(data) is self.dependencies.get(data_type)
+            and not kwargs
+            and self.key_transformer is full_restapi_key_transformer
+        ):
+            try:
+                return self.writer.write(data)
+            except Exception:  # Unsure, or any surprise: msrest decides
+                pass
         return super().body(data, data_type, **kwargs)
 
     def serialize_object(self, attr: Any, **kwargs: Any) -> Any:
@@ -780,7 +794,7 @@ def parse_activity(body: Any) -> tuple[Activity | None, str]:
     if not isinstance(body, dict):
         return None, "The body must be a JSON object (an activity)."
     try:
-        activity = Activity().deserialize(body)
+        activity = read_activity(body)  # Activity().deserialize(body), faster (item 8)
     except Exception:  # msrest raises assorted types for assorted bad input
         return None, "The body is not a valid activity."
     # Checked on the JSON itself: msrest turns a number or an object in a string field into
@@ -807,11 +821,18 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
 
+#: ``serializer_helper``'s walk (``Serializer(DEPENDICIES_DICT)._serialize``), compiled (item 8).
+_INVOKE_BODY_WRITER = ModelWriter(SERIALIZER_HELPER_MODELS)
+
+
 def serialise_invoke_body(body: Any) -> Any:
     """An invoke response body as JSON data: a msrest model is serialised, anything already
     plain (``ActivityHandler`` serialises its own bodies) is passed through unchanged."""
     if isinstance(body, Model):
-        return serializer_helper(body)
+        try:
+            return _INVOKE_BODY_WRITER.write(body)  # serializer_helper's result, sooner
+        except Exception:  # Unsure, or any surprise: msrest decides
+            return serializer_helper(body)
     return body
 
 

@@ -1,12 +1,15 @@
-"""``ModelBodySerializer`` (bot/adapter.py, item 6) writes exactly the body msrest writes.
+"""``ModelBodySerializer`` (bot/adapter.py, items 6 and 8) writes exactly the body msrest writes.
 
-It skips msrest's rebuild-and-validate of a reply model and passes plain JSON through; the
-connector must receive the same JSON either way, for every kind of reply the bot sends.
+It skips msrest's rebuild-and-validate of a reply model, writes it with ``ModelWriter`` (the
+attribute map compiled) and passes plain JSON through; the connector must receive the same JSON
+either way, key order included, for every kind of body the bot sends: replies, card edits,
+typing, and the parameters of a new conversation. Generated models: tests/unit/test_model_json.py.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -18,6 +21,7 @@ from botbuilder.schema import (
     ActivityTypes,
     CardAction,
     ChannelAccount,
+    ConversationParameters,
     Entity,
     HeroCard,
     InputHints,
@@ -32,6 +36,7 @@ from bot.cards.common import choose_child_card, help_card, welcome_card
 from bot.cards.due import due_list_card, next_review_card
 from bot.cards.ir import reasons_card
 from bot.handler import reply_activity
+from bot.model_json import Unsure
 from dialogs.prompts import card_message, stamp, to_activity
 from domain.ports import ChildSummary
 from domain.reviews import review_schedule
@@ -91,7 +96,25 @@ def replies() -> list[Activity]:
         from_property=ChannelAccount(id="28:bot"),
     )  # fmt: skip
     found.append(as_sent(odd))
+    edit = reply_activity(cards[0])  # an IR card edited in place (handler._edit_card)
+    edit.id = "1700000000002"
+    found.append(as_sent(edit))
+    found.append(as_sent(Activity(type=ActivityTypes.typing)))
     return found
+
+
+#: The one reply above with values msrest itself must write (an enum, a datetime and a tuple
+#: in its channel data).
+ODD = 9
+
+
+def new_conversation() -> ConversationParameters:
+    """What the dispatcher sends to open a 1:1 (bot/dispatcher.py)."""
+    return ConversationParameters(
+        is_group=False, bot=ChannelAccount(id="28:bot", name="iro-bot"),
+        members=[ChannelAccount(id="29:1abc", aad_object_id="a-b-c")], tenant_id="t",
+        channel_data={"tenant": {"id": "t"}},
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -106,7 +129,33 @@ def test_every_kind_of_reply_serialises_exactly_as_msrest_does(
 ) -> None:
     stock, ours = serialisers
     reply = replies()[index]
-    assert ours.body(reply, "Activity") == stock.body(reply, "Activity")
+    written = ours.body(reply, "Activity")
+    assert written == stock.body(copy.deepcopy(reply), "Activity")
+    assert json.dumps(written) == json.dumps(stock.body(copy.deepcopy(reply), "Activity"))
+
+
+@pytest.mark.parametrize("index", range(len(replies())))
+def test_replies_are_written_without_msrest_s_walk(
+    serialisers: tuple[Serializer, ModelBodySerializer], index: int
+) -> None:
+    stock, ours = serialisers
+    reply = replies()[index]
+    if index == ODD:
+        with pytest.raises(Unsure):
+            ours.writer.write(reply)
+    else:
+        assert json.dumps(ours.writer.write(reply)) == json.dumps(stock.body(reply, "Activity"))
+
+
+def test_a_new_conversation_is_written_as_msrest_writes_it(
+    serialisers: tuple[Serializer, ModelBodySerializer],
+) -> None:
+    stock, ours = serialisers
+    written = ours.writer.write(new_conversation())
+    assert json.dumps(written) == json.dumps(
+        stock.body(new_conversation(), "ConversationParameters")
+    )
+    assert ours.body(new_conversation(), "ConversationParameters") == written
 
 
 def test_a_plain_dict_body_takes_msrest_s_own_path(
