@@ -85,12 +85,12 @@ async def test_a_follow_up_question_reads_and_audits_in_one_transaction(store: S
     store.commits.clear()
     [reply] = await client.send(f"next review for {second.given_name} {second.family_name}")
     assert ": next review" in shown(reply)
-    # The conversation state; the child (with its visibility check), its reviews and
-    # brought-forward directions, then the audit entry of the read and the conversation state,
-    # written after the reads (so a SQLite write lock is held only for the two writes and the
-    # commit). No identity lookup (the sender was identified on the last turn) and no second
-    # read of the child.
-    assert store.statements == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
+    # The conversation state; the child (with its visibility check); its reviews and
+    # brought-forward directions (one statement); then the audit entry of the read and the
+    # conversation state, written after the reads (so a SQLite write lock is held only for the
+    # two writes and the commit). No identity lookup (the sender was identified on the last
+    # turn) and no second read of the child.
+    assert store.statements == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
     # One commit holds the read's audit entry and the conversation state it changed.
     assert len(store.commits) == 1
     reads = await store.count(select(func.count()).select_from(AuditEntry).where(
