@@ -10,7 +10,6 @@ what it was before the confirming turn, which is what a kill in that window leav
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -40,27 +39,17 @@ from storage.models import Child, DialogSave, IssueResolution, Review, Staff
 from tests.e2e.conftest import BotClient, RunningApp, StartApp, TeamsUser
 from tests.e2e.fake_connector import Recorded
 from tests.e2e.tcp_proxy import TcpProxy
+from tests.integration.conftest import _postgres_url
 
 TODAY = date(2026, 11, 26)
 RULES = load_rules()
 ALEX_T = TeamsUser("29:1alex-faults", ALEX.aad_object_id, ALEX.display_name)
-POSTGRES_URL_VARIABLE = "IRO_TEST_POSTGRES_URL"
 
 
 def shown(reply: Recorded) -> str:
     cards = [a["content"] for a in reply.attachments
              if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]  # fmt: skip
     return "\n".join(card_to_text(c) for c in cards) if cards else (reply.text or "")
-
-
-def postgres_url() -> str:
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if url:
-        return url
-    reason = f"{POSTGRES_URL_VARIABLE} is not set, so the PostgreSQL case did not run"
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: PostgreSQL must be tested here)")
-    pytest.skip(reason)
 
 
 @dataclass
@@ -80,7 +69,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     if request.param == "sqlite":
         yield Store(f"sqlite+aiosqlite:///{tmp_path / 'faults.db'}", {})
         return
-    url = postgres_url()
+    url = _postgres_url()
     schema = f"iro_test_{uuid.uuid4().hex[:12]}"
     admin = create_bare_async_engine(url, poolclass=NullPool)
     try:
@@ -278,7 +267,7 @@ async def test_an_outage_gets_a_kind_reply_a_503_and_recovers_by_itself(
     e2e_settings: Settings,
     tmp_path: Path,
 ) -> None:
-    url = postgres_url()
+    url = _postgres_url()
     schema = f"iro_test_{uuid.uuid4().hex[:12]}"
     settings = {"server_settings": {"search_path": schema}}
     admin = create_bare_async_engine(url, poolclass=NullPool)

@@ -20,22 +20,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.dispatch_bench import RunResult, describe, run_scenario
+from tests.integration.conftest import _postgres_url
 
 COUNT = int(os.environ.get("IRO_DISPATCH_TEST_COUNT", "2000"))
 CONCURRENCY = 8
 # A short lease, so the survivor takes over the killed worker's claims within seconds.
 WORKER_ARGS = ["--concurrency", str(CONCURRENCY), "--batch", "50", "--lease", "5",
                "--send-timeout", "2", "--poll", "0.2"]  # fmt: skip
-
-
-def _postgres_url() -> str:
-    url = os.environ.get("IRO_TEST_POSTGRES_URL")
-    if url:
-        return url
-    reason = "IRO_TEST_POSTGRES_URL is not set, so the dispatcher-process tests did not run"
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: PostgreSQL must be tested here)")
-    pytest.skip(reason)
 
 
 async def _run(tmp_path: Path, *, kill: bool) -> RunResult:

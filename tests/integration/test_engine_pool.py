@@ -8,7 +8,6 @@ which closes its socket as a server restart or an idle timeout would.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from typing import Any
 
@@ -22,17 +21,7 @@ from sqlalchemy.pool import NullPool
 from storage.base import Base
 from storage.bot_state import BotStateRecord, SqlAlchemyStorage
 from storage.engine import create_engine
-from tests.integration.conftest import POSTGRES_URL_VARIABLE
-
-
-def _postgres_url() -> str:
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if url:
-        return url
-    reason = f"{POSTGRES_URL_VARIABLE} is not set, so this PostgreSQL-only test did not run"
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: PostgreSQL must be tested here)")
-    pytest.skip(reason)
+from tests.integration.conftest import _postgres_url
 
 
 async def _backend_pid(engine: AsyncEngine) -> tuple[int, Any]:

@@ -35,24 +35,13 @@ from storage.audit import record_audit
 from storage.base import Base
 from storage.engine import create_engine, session_factory
 from storage.models import AuditEntry
+from tests.integration.conftest import _postgres_url
 
-POSTGRES_URL_VARIABLE = "IRO_TEST_POSTGRES_URL"
 HEAD = "0003"
 NEXT = f"{int(HEAD) + 1:04d}"  # the extra revision some tests add on top
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-
-
-def _postgres_url() -> str:
-    # The same rule as conftest.py: skipped (with the reason) without the variable, failed in CI.
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if url:
-        return url
-    reason = f"{POSTGRES_URL_VARIABLE} is not set, so the PostgreSQL case did not run"
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: PostgreSQL must be tested here)")
-    pytest.skip(reason)
 
 
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"])
