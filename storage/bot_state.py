@@ -179,8 +179,8 @@ class SqlAlchemyStorage(Storage):
             raise TypeError("SqlAlchemyStorage needs an AsyncEngine or a sessionmaker bound to one")
         self._engine = engine
         # One SELECT needs no transaction around it. On PostgreSQL, reading in autocommit mode
-        # saves the BEGIN and ROLLBACK round trips SQLAlchemy would wrap it in (two of a bot
-        # turn's nine); SQLite's driver here opens no transaction for a SELECT anyway.
+        # saves the BEGIN and ROLLBACK round trips SQLAlchemy would wrap it in (the read, every
+        # turn, is then one round trip); SQLite's driver here opens no transaction for a SELECT.
         self._reader = (
             engine.execution_options(isolation_level="AUTOCOMMIT")
             if engine.dialect.name == "postgresql"
