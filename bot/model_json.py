@@ -122,6 +122,34 @@ def _unsure(value: Any) -> Any:
     raise Unsure
 
 
+def _compile_type(
+    type_name: str, dependencies: Mapping[str, Any], *, text: Convert, timestamp: Convert,
+    json_object: Convert, model: Callable[[type], Convert],
+) -> Convert:  # fmt: skip
+    """The converter for an msrest type string, in either direction: the cases are msrest's own
+    (``serialize_data``/``deserialize_data`` test them in the same order); what differs between
+    reading and writing (strings, timestamps, ``object`` fields, models) is passed in."""
+    scalar = {"str": text, "int": _exactly(int), "float": _exactly(float),
+              "bool": _exactly(bool), "iso-8601": timestamp, "object": json_object}  # fmt: skip
+    if type_name in scalar:
+        return scalar[type_name]
+    if type_name in _OTHER_MSREST_TYPES:
+        return _unsure
+
+    def inner(element: str) -> Convert:
+        return _compile_type(element, dependencies, text=text, timestamp=timestamp,
+                             json_object=json_object, model=model)  # fmt: skip
+
+    if type_name[0] + type_name[-1] == "[]":
+        return _items(inner(type_name[1:-1]))
+    if type_name[0] + type_name[-1] == "{}":
+        return _values(inner(type_name[1:-1]))
+    target = dependencies.get(type_name)
+    if not (isinstance(target, type) and issubclass(target, Model)):
+        return _unsure  # an enum (msrest checks or makes a member of it), or unknown to msrest
+    return model(target)
+
+
 def _exactly(kind: type) -> Convert:
     """A converter that passes a value of exactly ``kind`` through (msrest's ``str(x)``,
     ``int(x)``, ``float(x)``, ``bool(x)`` give that same value back) and is unsure otherwise."""
@@ -284,35 +312,17 @@ class ModelReader:
         return _ReadPlan(cls, fields)
 
     def _converter(self, type_name: str) -> Convert:
-        # In the order of msrest's deserialize_data.
-        if type_name == "str":
-            # A number or an object in a str field becomes its str() in msrest: left to it.
-            return _exactly(str)
-        if type_name == "int":
-            return _exactly(int)
-        if type_name == "float":
-            return _exactly(float)
-        if type_name == "bool":
-            return _exactly(bool)
-        if type_name == "iso-8601":
-            return read_timestamp
-        if type_name == "object":
-            return copy_json
-        if type_name in _OTHER_MSREST_TYPES:
-            return _unsure
-        if type_name[0] + type_name[-1] == "[]":
-            return _items(self._converter(type_name[1:-1]))
-        if type_name[0] + type_name[-1] == "{}":
-            return _values(self._converter(type_name[1:-1]))
-        target = self._dependencies.get(type_name)
-        if not (isinstance(target, type) and issubclass(target, Model)):
-            return _unsure  # an enum (msrest makes a member of it), or unknown (msrest fails)
+        def read_model(target: type) -> Convert:
+            def convert_model(value: Any) -> Any:
+                # Resolved when used: model graphs are recursive (Activity -> ... -> Activity).
+                return self.read(target, value)
 
-        def convert_model(value: Any) -> Any:
-            # Resolved when used: model graphs are recursive (Activity -> ... -> Activity).
-            return self.read(target, value)
+            return convert_model
 
-        return convert_model
+        # A number or an object in a str field becomes its str() in msrest: left to it.
+        return _compile_type(type_name, self._dependencies, text=_exactly(str),
+                             timestamp=read_timestamp, json_object=copy_json,
+                             model=read_model)  # fmt: skip
 
 
 def _msrest_reads_as_assumed() -> bool:
@@ -412,26 +422,7 @@ class ModelWriter:
         return self.write(value)
 
     def _converter(self, type_name: str) -> Convert:
-        # In the order of msrest's serialize_data.
-        if type_name == "str":
-            return _write_str
-        if type_name == "int":
-            return _exactly(int)
-        if type_name == "float":
-            return _exactly(float)
-        if type_name == "bool":
-            return _exactly(bool)
-        if type_name == "iso-8601":
-            return _write_timestamp
-        if type_name == "object":
-            return self._write_object
-        if type_name in _OTHER_MSREST_TYPES:
-            return _unsure
-        target = self._dependencies.get(type_name)
-        if isinstance(target, type) and issubclass(target, Enum):
-            return _unsure  # msrest checks the value against the enum
-        if type_name[0] + type_name[-1] == "[]":
-            return _items(self._converter(type_name[1:-1]))
-        if type_name[0] + type_name[-1] == "{}":
-            return _values(self._converter(type_name[1:-1]))
-        return self._write_model
+        # msrest serialises whatever model it finds in a model field as that model.
+        return _compile_type(type_name, self._dependencies, text=_write_str,
+                             timestamp=_write_timestamp, json_object=self._write_object,
+                             model=lambda _target: self._write_model)  # fmt: skip
