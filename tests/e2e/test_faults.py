@@ -39,7 +39,7 @@ from storage.models import Child, DialogSave, IssueResolution, Review, Staff
 from tests.e2e.conftest import BotClient, RunningApp, StartApp, TeamsUser
 from tests.e2e.fake_connector import Recorded
 from tests.e2e.tcp_proxy import TcpProxy
-from tests.integration.conftest import _postgres_url
+from tests.integration.conftest import postgres_url
 
 TODAY = date(2026, 11, 26)
 RULES = load_rules()
@@ -69,7 +69,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     if request.param == "sqlite":
         yield Store(f"sqlite+aiosqlite:///{tmp_path / 'faults.db'}", {})
         return
-    url = _postgres_url()
+    url = postgres_url()
     schema = f"iro_test_{uuid.uuid4().hex[:12]}"
     admin = create_bare_async_engine(url, poolclass=NullPool)
     try:
@@ -267,7 +267,7 @@ async def test_an_outage_gets_a_kind_reply_a_503_and_recovers_by_itself(
     e2e_settings: Settings,
     tmp_path: Path,
 ) -> None:
-    url = _postgres_url()
+    url = postgres_url()
     schema = f"iro_test_{uuid.uuid4().hex[:12]}"
     settings = {"server_settings": {"search_path": schema}}
     admin = create_bare_async_engine(url, poolclass=NullPool)

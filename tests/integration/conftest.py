@@ -65,7 +65,9 @@ def _import_storage_modules(package: ModuleType = storage) -> None:
 _import_storage_modules()
 
 
-def _postgres_url() -> str:
+def postgres_url() -> str:
+    """The PostgreSQL server every PostgreSQL test uses (imported by the suites that need it):
+    skipped, with the reason, without the variable; failed in CI, where it must be tested."""
     url = os.environ.get(POSTGRES_URL_VARIABLE)
     if url:
         return url
@@ -90,7 +92,7 @@ async def empty_engine(
             await engine.dispose()
         return
 
-    url = _postgres_url()
+    url = postgres_url()
     if make_url(url).get_driver_name() != "asyncpg":
         pytest.fail(f"{POSTGRES_URL_VARIABLE} must use postgresql+asyncpg, got {url!r}")
     # A schema per test rather than a database per test: creating one is cheap, needs no

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.dispatch_bench import RunResult, describe, run_scenario
-from tests.integration.conftest import _postgres_url
+from tests.integration.conftest import postgres_url
 
 COUNT = int(os.environ.get("IRO_DISPATCH_TEST_COUNT", "2000"))
 CONCURRENCY = 8
@@ -31,7 +31,7 @@ WORKER_ARGS = ["--concurrency", str(CONCURRENCY), "--batch", "50", "--lease", "5
 
 async def _run(tmp_path: Path, *, kill: bool) -> RunResult:
     result = await run_scenario(
-        _postgres_url(), count=COUNT, dispatchers=2, kill=kill, worker_args=WORKER_ARGS,
+        postgres_url(), count=COUNT, dispatchers=2, kill=kill, worker_args=WORKER_ARGS,
         log_dir=tmp_path / "logs", timeout=max(300.0, COUNT / 10),
     )  # fmt: skip
     print(describe(result))

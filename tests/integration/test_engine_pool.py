@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from storage.base import Base
 from storage.bot_state import BotStateRecord, SqlAlchemyStorage
 from storage.engine import create_engine
-from tests.integration.conftest import _postgres_url
+from tests.integration.conftest import postgres_url
 
 
 async def _backend_pid(engine: AsyncEngine) -> tuple[int, Any]:
@@ -32,7 +32,7 @@ async def _backend_pid(engine: AsyncEngine) -> tuple[int, Any]:
 
 
 async def test_checkout_sends_nothing_to_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = create_engine(_postgres_url())
+    engine = create_engine(postgres_url())
     pings: list[object] = []
     real_ping = engine.dialect.do_ping
     monkeypatch.setattr(
@@ -49,8 +49,8 @@ async def test_checkout_sends_nothing_to_the_server(monkeypatch: pytest.MonkeyPa
 
 
 async def test_a_connection_the_server_closed_is_replaced_at_checkout() -> None:
-    engine = create_engine(_postgres_url())
-    admin = create_bare_async_engine(_postgres_url(), poolclass=NullPool)
+    engine = create_engine(postgres_url())
+    admin = create_bare_async_engine(postgres_url(), poolclass=NullPool)
     try:
         pid, driver_connection = await _backend_pid(engine)  # now idle in the pool
         async with admin.begin() as connection:
@@ -76,7 +76,7 @@ async def test_reading_bot_state_sends_no_begin_or_rollback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One SELECT needs no transaction: the state read (every turn) is one round trip."""
-    url = _postgres_url()
+    url = postgres_url()
     schema = f"iro_test_{uuid.uuid4().hex[:12]}"
     admin = create_bare_async_engine(url, poolclass=NullPool)
     async with admin.begin() as connection:

@@ -28,7 +28,7 @@ from benchmarks.load_bench import (
     require_loopback,
     run_phase,
 )
-from tests.integration.conftest import _postgres_url
+from tests.integration.conftest import postgres_url
 
 TODAY = date(2026, 11, 26)
 USERS = 3
@@ -48,7 +48,7 @@ async def test_concurrent_conversations_get_the_right_replies_and_one_ir_per_con
         if backend == "sqlite":
             url = f"sqlite+aiosqlite:///{tmp_path / 'load.db'}"
         else:
-            url = await stack.enter_async_context(PostgresDatabase(_postgres_url()))
+            url = await stack.enter_async_context(PostgresDatabase(postgres_url()))
         users = await prepare_store(url, USERS, CHILDREN, TODAY)
         connector = await stack.enter_async_context(IndexedConnector())
         env = {"DATABASE_URL": url, "IRO_BENCH_TODAY": TODAY.isoformat()}

@@ -35,7 +35,7 @@ from storage.audit import record_audit
 from storage.base import Base
 from storage.engine import create_engine, session_factory
 from storage.models import AuditEntry
-from tests.integration.conftest import _postgres_url
+from tests.integration.conftest import postgres_url
 
 HEAD = "0003"
 NEXT = f"{int(HEAD) + 1:04d}"  # the extra revision some tests add on top
@@ -51,7 +51,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         # A folder that does not exist yet: upgrade must create it.
         yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'iro-bot.db'}"
         return
-    server = make_url(_postgres_url())
+    server = make_url(postgres_url())
     # A whole database, not a schema: the URL is all `iro-bot migrate` gets, and a URL cannot
     # carry asyncpg's search_path setting. Needs CREATEDB (the local postgres user has it).
     name = f"iro_migrations_{uuid.uuid4().hex[:12]}"
