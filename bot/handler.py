@@ -77,7 +77,7 @@ from bot.understanding import (
 from dialogs.prompts import NONCE_KEY, message_digest
 from domain.ports import ChildSummary, StaffMember, visibility_for
 from storage import ir_actions, ir_cards
-from storage.audit import record_audit
+from storage.audit import record_audit, take_held_audits
 from storage.bot_state import SqlConversationState, StorageConflictError
 from storage.conversations import remember_conversation
 from storage.repositories import SqlChildRepository, SqlStaffRepository
@@ -284,13 +284,17 @@ class IroBot(TeamsActivityHandler):
             self._after_dialog(result, memory, ctx.activity)
             return
 
+        # The turn's state (the child asked about) is written with the answer's audit entries,
+        # both or neither, before the answer is sent; nothing the turn does later changes it.
+        # (Another state storage: answering() writes the entries, botbuilder the state.)
+        state = self.conversation_state
+        sql_state = state if isinstance(state, SqlConversationState) else None
         try:
-            async with self.services.transaction() as session:
+            async with self.services.answering() as session:
                 reply = await self._answer(ctx, session, staff, memory, heard, text, chosen_pk)
-                # The turn's state (the child asked about) commits with the answer and its
-                # audit entry: one commit instead of two. Nothing the turn does later changes it.
-                if isinstance(self.conversation_state, SqlConversationState):
-                    await self.conversation_state.save_changes_in(ctx, session)
+                audits = take_held_audits(session) if sql_state else []
+            if sql_state:
+                await sql_state.save_changes_with(ctx, audits)
         except StorageConflictError:
             # Another turn of this conversation saved first: nothing of this one is kept, the
             # read is not shown (so not audited), and the user is asked to resend.

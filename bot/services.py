@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import today_in
 from domain.rules import RuleSet
+from storage.audit import hold_audits, take_held_audits, write_audits
 
 
 @dataclass(frozen=True)
@@ -35,3 +37,34 @@ class BotServices:
         """
         async with self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def answering(self) -> AsyncIterator[AsyncSession]:
+        """A session for a question's reads, outside any transaction, holding the audit entries
+        it records (``storage.audit.hold_audits``) for the caller to take and write with the
+        conversation state (``SqlConversationState.save_changes_with``): both or neither, in
+        fewer round trips than a transaction around everything. Entries not taken are written
+        when the block ends normally (none if it fails: the question was not answered).
+
+        On PostgreSQL each read is then one round trip (autocommit: no BEGIN, no ROLLBACK). In
+        READ COMMITTED, the default, each statement of a transaction sees its own snapshot
+        anyway, so the reads see what they would have seen inside one. Only reads and audit
+        entries belong here: anything else would be written on its own, or not at all.
+        """
+        async with self.sessions(bind=self._reads_bind) as session:
+            hold_audits(session)
+            yield session
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("a question's session only reads: write in transaction()")
+            left = take_held_audits(session)
+        if left:
+            async with self.transaction() as writer:
+                await write_audits(writer, left)
+
+    @cached_property
+    def _reads_bind(self) -> AsyncEngine:
+        engine = self.sessions.kw["bind"]
+        if engine.dialect.name == "postgresql":
+            return engine.execution_options(isolation_level="AUTOCOMMIT")
+        # SQLite's driver here opens no transaction for a SELECT.
+        return engine

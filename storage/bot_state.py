@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -36,13 +36,15 @@ from botbuilder.core import ConversationState, Storage, TurnContext
 from botbuilder.core.bot_state import CachedBotState
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
-from sqlalchemy import DateTime, Insert, Table, Text, bindparam, delete, select, update
+from sqlalchemy import DateTime, Insert, Table, Text, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage import state_json
+from storage.audit import AuditValues, write_audits
 from storage.base import Base
 from storage.dialects import insert_for_dialect
+from storage.models import AuditEntry
 
 # The key botbuilder's storages use for the eTag inside a dict store item, or the attribute name
 # on an object store item.
@@ -88,6 +90,26 @@ _UPDATE_IF_UNCHANGED = (
         updated_at=bindparam("new_updated_at"),
     )
     .returning(_TABLE.c.key)
+)
+
+# PostgreSQL only: a changed conversation state and the turn's one audit entry in one statement
+# (``SqlAlchemyStorage.write_with_audits``). The UPDATE's eTag check decides for both: the entry
+# is inserted from the UPDATE's RETURNING row, so a stale eTag (or a state not stored yet)
+# writes neither. A single statement is atomic without BEGIN and COMMIT, so the whole write is
+# one round trip instead of four. (SQLite has no data-modifying CTEs.)
+_AUDIT = AuditEntry.__table__
+_AUDIT_COLUMNS = ("at", "action", "actor_staff_id", "actor_external_id", "entity_type",
+                  "entity_id", "outcome", "detail")  # fmt: skip
+_STATE_WRITTEN = _UPDATE_IF_UNCHANGED.cte("state_written")
+_WRITE_STATE_AND_AUDIT = select(_STATE_WRITTEN.c.key).add_cte(
+    insert(_AUDIT)
+    .from_select(
+        _AUDIT_COLUMNS,
+        select(
+            *(bindparam(f"audit_{c}", type_=_AUDIT.c[c].type) for c in _AUDIT_COLUMNS)
+        ).select_from(_STATE_WRITTEN),
+    )
+    .cte("audit_written")
 )
 
 
@@ -173,8 +195,7 @@ class SqlAlchemyStorage(Storage):
     ``AsyncEngine``), so it never joins, commits or rolls back a caller's unit of work, and
     concurrent turns use separate connections. Plain Core connections, not ORM sessions: there
     are no ORM objects here, and a session's bookkeeping cost more than the statements.
-    ``SqlConversationState.save_changes_in`` is the one way to write inside a caller's
-    transaction, on purpose.
+    ``write_with_audits`` writes an item together with audit entries, both or neither.
     """
 
     def __init__(
@@ -188,13 +209,13 @@ class SqlAlchemyStorage(Storage):
         if not isinstance(engine, AsyncEngine):
             raise TypeError("SqlAlchemyStorage needs an AsyncEngine or a sessionmaker bound to one")
         self._engine = engine
-        # One SELECT needs no transaction around it. On PostgreSQL, reading in autocommit mode
-        # saves the BEGIN and ROLLBACK round trips SQLAlchemy would wrap it in (the read, every
-        # turn, is then one round trip); SQLite's driver here opens no transaction for a SELECT.
-        self._reader = (
-            engine.execution_options(isolation_level="AUTOCOMMIT")
-            if engine.dialect.name == "postgresql"
-            else engine
+        self._postgresql = engine.dialect.name == "postgresql"
+        # One statement needs no transaction around it. On PostgreSQL, autocommit mode saves
+        # the BEGIN and ROLLBACK (or COMMIT) round trips SQLAlchemy would wrap it in (the read,
+        # every turn, is then one round trip); SQLite's driver here opens no transaction for a
+        # SELECT.
+        self._single_statement = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if self._postgresql else engine
         )
         self._insert = insert_for_dialect(engine.dialect.name)
         self._clock = clock
@@ -213,7 +234,7 @@ class SqlAlchemyStorage(Storage):
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        async with self._reader.connect() as connection:
+        async with self._single_statement.connect() as connection:
             rows = await connection.execute(_READ, {"keys": wanted})
             return {key: (_deserialise(data, etag), data) for key, data, etag in rows}
 
@@ -256,6 +277,40 @@ class SqlAlchemyStorage(Storage):
             elif not await _write_if_unchanged(connection, self._insert, key, expected, values):
                 # Leaving the transaction with an exception rolls back earlier items too.
                 raise StorageConflictError(key, expected)
+
+    async def write_with_audits(
+        self, item: tuple[str, str, str | None] | None, audits: Sequence[AuditValues]
+    ) -> None:
+        """Write a serialised item ``(key, data, expected eTag or None)`` (or none) and audit
+        entries, both or neither; a stale eTag raises ``StorageConflictError`` and writes
+        neither. In as few round trips as the database allows:
+
+        - PostgreSQL, an item whose eTag is checked and one entry (a question about a child,
+          every turn of a conversation but its first): one statement (``_WRITE_STATE_AND_AUDIT``);
+          if it wrote nothing (the eTag is stale, or nothing is stored yet), the general way
+          below decides, as ``write_serialised`` does;
+        - PostgreSQL, one entry and no item: the INSERT alone, atomic by itself;
+        - otherwise one transaction: the entries, then the item.
+        """
+        if self._postgresql and len(audits) == 1 and (item is None or item[2] is not None):
+            async with self._single_statement.connect() as connection:
+                if item is None:
+                    await write_audits(connection, audits)
+                    return
+                key, data, expected = item
+                values = {"data": data, "etag": _new_etag(), "updated_at": self._clock()}
+                written = await connection.execute(_WRITE_STATE_AND_AUDIT, {
+                    **_update_params(key, expected, values),
+                    **{f"audit_{c}": audits[0][c] for c in _AUDIT_COLUMNS},
+                })  # fmt: skip
+                if written.first() is not None:
+                    return
+        if item is None and not audits:
+            return
+        async with self.transaction() as connection:
+            await write_audits(connection, audits)
+            if item is not None:
+                await self.write_serialised(connection, [item])
 
     def transaction(self) -> AsyncContextManager[AsyncConnection]:
         """A connection in a transaction of its own, committed when the block ends normally."""
@@ -302,8 +357,8 @@ class _StoredState(CachedBotState):
 
 class SqlConversationState(ConversationState):
     """botbuilder's ``ConversationState`` over ``SqlAlchemyStorage``, walking the state once a
-    turn (see ``_StoredState``), and able to save inside the caller's transaction
-    (``save_changes_in``) so a turn that writes anyway commits once. Anything it does not
+    turn (see ``_StoredState``), and able to save the state with the audit entries of the
+    question that changed it, both or neither (``save_changes_with``). Anything it does not
     recognise (state cleared by ``clear_state``, another storage) goes botbuilder's way."""
 
     def __init__(self, storage: SqlAlchemyStorage) -> None:
@@ -327,29 +382,30 @@ class SqlConversationState(ConversationState):
         key = self.get_storage_key(turn_context)
         data = cached.serialised(key)
         if force or cached.changed(data):
-            async with self._sql.transaction() as connection:
-                await self._write(connection, cached, key, data)
+            await self._write(cached, key, data, [])
 
-    async def save_changes_in(self, turn_context: TurnContext, session: AsyncSession) -> None:
-        """Save the turn's state, if it changed, in ``session``'s transaction: it commits with
-        the caller's work, or not at all. A stale eTag raises ``StorageConflictError``."""
+    async def save_changes_with(
+        self, turn_context: TurnContext, audits: Sequence[AuditValues]
+    ) -> None:
+        """Save the turn's state, if it changed, with ``audits`` (the entries a question's
+        session held): both or neither (``SqlAlchemyStorage.write_with_audits``). A stale eTag
+        raises ``StorageConflictError`` and writes neither."""
         cached = self.get_cached_state(turn_context)
         if not isinstance(cached, _StoredState):
-            return  # botbuilder's own save, at the end of the turn, handles it
+            # botbuilder's own save, at the end of the turn, writes the state.
+            await self._sql.write_with_audits(None, audits)
+            return
         key = self.get_storage_key(turn_context)
         data = cached.serialised(key)
         if cached.changed(data):
-            # The caller's pending work first (as its commit would write it), then the state: on
-            # SQLite the write lock is taken by the first write and held to the commit.
-            await session.flush()
-            await self._write(await session.connection(), cached, key, data)
+            await self._write(cached, key, data, audits)
+        else:
+            await self._sql.write_with_audits(None, audits)
 
     async def _write(
-        self, connection: AsyncConnection, cached: _StoredState, key: str, data: str
+        self, cached: _StoredState, key: str, data: str, audits: Sequence[AuditValues]
     ) -> None:
-        await self._sql.write_serialised(
-            connection, [(key, data, _expected_etag(key, cached.state))]
-        )
+        await self._sql.write_with_audits((key, data, _expected_etag(key, cached.state)), audits)
         # As botbuilder does after a write: the state keeps the eTag it was read with, and
         # counts as unchanged until it changes again.
         cached.data, cached.etag = data, _etag_of(cached.state)
@@ -374,6 +430,12 @@ def _upsert(insert: InsertFactory, key: str, values: dict[str, Any]) -> Insert:
     )
 
 
+def _update_params(key: str, expected: str, values: dict[str, Any]) -> dict[str, Any]:
+    """``_UPDATE_IF_UNCHANGED``'s parameters: write ``values`` to ``key`` if it has ``expected``."""
+    return {"state_key": key, "expected_etag": expected,
+            **{f"new_{name}": value for name, value in values.items()}}  # fmt: skip
+
+
 async def _write_if_unchanged(
     connection: AsyncConnection | AsyncSession,
     insert: InsertFactory,
@@ -385,11 +447,7 @@ async def _write_if_unchanged(
     # RETURNING rather than rowcount: it reports the affected row the same way on every driver.
     # On PostgreSQL a concurrent writer's UPDATE waits for ours to commit, then re-checks the
     # WHERE clause against the new row, so it sees our fresh eTag and matches nothing.
-    updated = await connection.execute(
-        _UPDATE_IF_UNCHANGED,
-        {"state_key": key, "expected_etag": expected,
-         **{f"new_{name}": value for name, value in values.items()}},
-    )  # fmt: skip
+    updated = await connection.execute(_UPDATE_IF_UNCHANGED, _update_params(key, expected, values))
     if updated.first() is not None:
         return True
     # No row with that eTag: either the key is absent (insert it, as MemoryStorage would) or it

@@ -40,11 +40,16 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from botbuilder.core import Bot
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import create_async_engine as create_bare_async_engine
+from sqlalchemy.pool import NullPool
 
 from bot.app import create_app
 from bot.settings import Settings
+from storage.engine import create_engine
 from tests.e2e.fake_connector import FakeConnector, Recorded
+from tests.integration.conftest import postgres_url
 
 TENANT_ID = "00000000-0000-0000-0000-0000000000aa"
 BOT_ID = "28:00000000-0000-0000-0000-0000000000b0"
@@ -254,3 +259,33 @@ def teams(http: aiohttp.ClientSession, connector: FakeConnector) -> Callable[...
         return BotClient(http, app.messages_url, connector, **kwargs)
 
     return make
+
+
+@dataclass
+class EmptyStore:
+    """Where a test's store is: a URL and the connection arguments that select it."""
+
+    url: str
+    connect_args: dict[str, Any]
+
+    def engine(self, url: str | None = None) -> AsyncEngine:
+        return create_engine(url or self.url, connect_args=dict(self.connect_args))
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
+async def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[EmptyStore]:
+    """An empty store: a SQLite file, or a fresh schema in the PostgreSQL test database."""
+    if request.param == "sqlite":
+        yield EmptyStore(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}", {})
+        return
+    url = postgres_url()
+    schema = f"iro_test_{uuid.uuid4().hex[:12]}"
+    admin = create_bare_async_engine(url, poolclass=NullPool)
+    try:
+        async with admin.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield EmptyStore(url, {"server_settings": {"search_path": schema}})
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        await admin.dispose()

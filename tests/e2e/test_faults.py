@@ -36,7 +36,7 @@ from storage.demo import ALEX, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Child, DialogSave, IssueResolution, Review, Staff
-from tests.e2e.conftest import BotClient, RunningApp, StartApp, TeamsUser
+from tests.e2e.conftest import BotClient, EmptyStore, RunningApp, StartApp, TeamsUser
 from tests.e2e.fake_connector import Recorded
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.integration.conftest import postgres_url
@@ -50,36 +50,6 @@ def shown(reply: Recorded) -> str:
     cards = [a["content"] for a in reply.attachments
              if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]  # fmt: skip
     return "\n".join(card_to_text(c) for c in cards) if cards else (reply.text or "")
-
-
-@dataclass
-class Store:
-    """Where a test's store is: a URL and the connection arguments that select it."""
-
-    url: str
-    connect_args: dict[str, Any]
-
-    def engine(self, url: str | None = None) -> AsyncEngine:
-        return create_engine(url or self.url, connect_args=dict(self.connect_args))
-
-
-@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """An empty store: a SQLite file, or a fresh schema in the PostgreSQL test database."""
-    if request.param == "sqlite":
-        yield Store(f"sqlite+aiosqlite:///{tmp_path / 'faults.db'}", {})
-        return
-    url = postgres_url()
-    schema = f"iro_test_{uuid.uuid4().hex[:12]}"
-    admin = create_bare_async_engine(url, poolclass=NullPool)
-    try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield Store(url, {"server_settings": {"search_path": schema}})
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        await admin.dispose()
 
 
 @dataclass
@@ -134,9 +104,12 @@ async def migrated_and_seeded(engine: AsyncEngine) -> None:
 
 @pytest_asyncio.fixture
 async def bot(
-    store: Store, start_app: StartApp, teams: Callable[..., BotClient], e2e_settings: Settings
+    empty_store: EmptyStore,
+    start_app: StartApp,
+    teams: Callable[..., BotClient],
+    e2e_settings: Settings,
 ) -> AsyncIterator[Bot]:
-    engine = store.engine()
+    engine = empty_store.engine()
     await migrated_and_seeded(engine)
     yield await start_bot(start_app, teams, e2e_settings, engine)
     await engine.dispose()

@@ -42,9 +42,10 @@ from botbuilder.dialogs import (
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.audit import AuditValues, hold_audits, record_audit, take_held_audits
 from storage.bot_state import (
     BotStateRecord,
     SqlAlchemyStorage,
@@ -663,25 +664,77 @@ async def test_a_turn_that_changes_nothing_writes_nothing(storage: SqlAlchemySto
     assert stored["last_child"] == {"pk": 7} and stored["e_tag"] != before["e_tag"]
 
 
-async def test_a_state_saved_in_the_caller_s_transaction_commits_with_it(
+async def _held_read_entry(
+    sessions: async_sessionmaker[AsyncSession], child: str
+) -> list[AuditValues]:
+    """The entry a question's session holds for a read of ``child`` (bot.services.answering)."""
+    async with sessions() as session:
+        hold_audits(session)
+        await record_audit(session, "child.read", entity_type="child", entity_id=child)
+        return take_held_audits(session)
+
+
+async def _read_entries(sessions: async_sessionmaker[AsyncSession]) -> list[str | None]:
+    async with sessions() as session:
+        return list(await session.scalars(select(AuditEntry.entity_id).order_by(AuditEntry.id)))
+
+
+class Statements(list[str]):
+    """Every statement's first word, and each commit, while this is listening."""
+
+    def __init__(self, storage: SqlAlchemyStorage) -> None:
+        super().__init__()
+        engine = storage._engine.sync_engine
+        event.listen(engine, "before_cursor_execute",
+                     lambda _c, _cur, sql, *_a: self.append(sql.split()[0].upper()))  # fmt: skip
+        event.listen(engine, "commit", lambda _conn: self.append("COMMIT"))
+
+
+async def test_a_new_conversation_s_state_is_saved_with_the_question_s_audit_entry(
     storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
 ):
     state = SqlConversationState(storage)
     turn = _turn("hello")
     await state.create_property("last_child").set(turn, {"pk": 1})
-    async with sessions() as session, session.begin():
-        session.add(AuditEntry(action="child.read", entity_type="child", entity_id="1"))
-        await state.save_changes_in(turn, session)
+    await state.save_changes_with(turn, await _held_read_entry(sessions, "1"))
     writes = Writes(storage)
     await state.save_changes(turn)  # already saved: nothing left to write
     assert writes == []
     (stored,) = (await storage.read([STATE_KEY])).values()
     assert stored["last_child"] == {"pk": 1}
-    async with sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+    assert await _read_entries(sessions) == ["1"]
 
 
-async def test_a_stale_state_rolls_back_the_caller_s_transaction(
+async def test_a_changed_state_and_its_audit_entry_are_written_together_in_one_round_trip(
+    storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
+):
+    setup = SqlConversationState(storage)
+    first = _turn("setup")
+    await setup.create_property("last_child").set(first, {"pk": 1})
+    await setup.save_changes(first)
+
+    state = SqlConversationState(storage)
+    turn = _turn("next")
+    await state.create_property("last_child").set(turn, {"pk": 2})
+    entries = await _held_read_entry(sessions, "2")
+    statements = Statements(storage)
+    await state.save_changes_with(turn, entries)
+    if storage._engine.dialect.name == "postgresql":
+        # The eTag-checked UPDATE and the entry inserted from its RETURNING row: one statement,
+        # no BEGIN or COMMIT (autocommit).
+        assert statements == ["WITH"]
+    else:
+        # SQLite has no data-modifying CTE: the entry and the state in one transaction.
+        assert statements == ["INSERT", "UPDATE", "COMMIT"]
+    (stored,) = (await storage.read([STATE_KEY])).values()
+    assert stored["last_child"] == {"pk": 2}
+    assert await _read_entries(sessions) == ["2"]
+    writes = Writes(storage)
+    await state.save_changes(turn)  # the saved state counts as unchanged
+    assert writes == []
+
+
+async def test_a_stale_state_writes_neither_it_nor_the_question_s_audit_entry(
     storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
 ):
     setup = SqlConversationState(storage)
@@ -698,13 +751,30 @@ async def test_a_stale_state_rolls_back_the_caller_s_transaction(
     await other.save_changes(theirs)
 
     with pytest.raises(StorageConflictError):
-        async with sessions() as session, session.begin():
-            session.add(AuditEntry(action="child.read", entity_type="child", entity_id="2"))
-            await state.save_changes_in(mine, session)
+        await state.save_changes_with(mine, await _held_read_entry(sessions, "2"))
     (stored,) = (await storage.read([STATE_KEY])).values()
     assert stored["last_child"] == {"pk": 3}
-    async with sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+    assert await _read_entries(sessions) == []
+
+
+async def test_an_unchanged_state_writes_only_the_question_s_audit_entry(
+    storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
+):
+    setup = SqlConversationState(storage)
+    turn = _turn("setup")
+    await setup.create_property("last_child").set(turn, {"pk": 1})
+    await setup.save_changes(turn)
+
+    state = SqlConversationState(storage)
+    again = _turn("again")
+    assert await state.create_property("last_child").get(again) == {"pk": 1}
+    statements = Statements(storage)
+    await state.save_changes_with(again, await _held_read_entry(sessions, "1"))
+    if storage._engine.dialect.name == "postgresql":
+        assert statements == ["INSERT"]  # one statement is atomic by itself: no BEGIN, COMMIT
+    else:
+        assert statements == ["INSERT", "COMMIT"]
+    assert await _read_entries(sessions) == ["1"]
 
 
 # Text PostgreSQL stores (no NUL, no lone surrogates); keys that are not jsonpickle's tags.
