@@ -285,28 +285,29 @@ class SqlAlchemyStorage(Storage):
         entries, both or neither; a stale eTag raises ``StorageConflictError`` and writes
         neither. In as few round trips as the database allows:
 
-        - PostgreSQL, an item whose eTag is checked and one entry (a question about a child,
-          every turn of a conversation but its first): one statement (``_WRITE_STATE_AND_AUDIT``);
-          if it wrote nothing (the eTag is stale, or nothing is stored yet), the general way
+        - PostgreSQL, an item whose eTag is checked (every turn of a conversation but its first)
+          and at most one entry (a question about a child): one statement, the eTag-checked
+          UPDATE, with the entry inserted from its RETURNING row (``_WRITE_STATE_AND_AUDIT``).
+          If it wrote nothing (the eTag is stale, or nothing is stored yet), the general way
           below decides, as ``write_serialised`` does;
         - PostgreSQL, one entry and no item: the INSERT alone, atomic by itself;
         - otherwise one transaction: the entries, then the item.
         """
-        if self._postgresql and len(audits) == 1 and (item is None or item[2] is not None):
+        if item is None and not audits:
+            return
+        if self._postgresql and len(audits) <= 1 and (item is None or item[2] is not None):
             async with self._single_statement.connect() as connection:
                 if item is None:
                     await write_audits(connection, audits)
                     return
                 key, data, expected = item
                 values = {"data": data, "etag": _new_etag(), "updated_at": self._clock()}
-                written = await connection.execute(_WRITE_STATE_AND_AUDIT, {
-                    **_update_params(key, expected, values),
-                    **{f"audit_{c}": audits[0][c] for c in _AUDIT_COLUMNS},
-                })  # fmt: skip
-                if written.first() is not None:
+                params = _update_params(key, expected, values)
+                statement = _WRITE_STATE_AND_AUDIT if audits else _UPDATE_IF_UNCHANGED
+                for audit in audits:
+                    params.update({f"audit_{c}": audit[c] for c in _AUDIT_COLUMNS})
+                if (await connection.execute(statement, params)).first() is not None:
                     return
-        if item is None and not audits:
-            return
         async with self.transaction() as connection:
             await write_audits(connection, audits)
             if item is not None:

@@ -734,6 +734,25 @@ async def test_a_changed_state_and_its_audit_entry_are_written_together_in_one_r
     assert writes == []
 
 
+async def test_a_changed_state_alone_is_one_statement_on_postgresql(storage: SqlAlchemyStorage):
+    setup = SqlConversationState(storage)
+    first = _turn("setup")
+    await setup.create_property("last_child").set(first, {"pk": 1})
+    await setup.save_changes(first)
+
+    state = SqlConversationState(storage)
+    turn = _turn("next")  # a dialog's step: the state changes, nothing is audited
+    await state.create_property("last_child").set(turn, {"pk": 2})
+    statements = Statements(storage)
+    await state.save_changes(turn)
+    if storage._engine.dialect.name == "postgresql":
+        assert statements == ["UPDATE"]  # eTag-checked, atomic by itself: no BEGIN, COMMIT
+    else:
+        assert statements == ["UPDATE", "COMMIT"]
+    (stored,) = (await storage.read([STATE_KEY])).values()
+    assert stored["last_child"] == {"pk": 2}
+
+
 async def test_a_stale_state_writes_neither_it_nor_the_question_s_audit_entry(
     storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
 ):
