@@ -690,6 +690,14 @@ class Statements(list[str]):
         event.listen(engine, "commit", lambda _conn: self.append("COMMIT"))
 
 
+async def _stored_last_child(storage: SqlAlchemyStorage, value: object) -> None:
+    """An earlier turn of the conversation stored ``last_child`` (the state now has an eTag)."""
+    setup = SqlConversationState(storage)
+    turn = _turn("setup")
+    await setup.create_property("last_child").set(turn, value)
+    await setup.save_changes(turn)
+
+
 async def test_a_new_conversation_s_state_is_saved_with_the_question_s_audit_entry(
     storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
 ):
@@ -708,10 +716,7 @@ async def test_a_new_conversation_s_state_is_saved_with_the_question_s_audit_ent
 async def test_a_changed_state_and_its_audit_entry_are_written_together_in_one_round_trip(
     storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
 ):
-    setup = SqlConversationState(storage)
-    first = _turn("setup")
-    await setup.create_property("last_child").set(first, {"pk": 1})
-    await setup.save_changes(first)
+    await _stored_last_child(storage, {"pk": 1})
 
     state = SqlConversationState(storage)
     turn = _turn("next")
@@ -735,10 +740,7 @@ async def test_a_changed_state_and_its_audit_entry_are_written_together_in_one_r
 
 
 async def test_a_changed_state_alone_is_one_statement_on_postgresql(storage: SqlAlchemyStorage):
-    setup = SqlConversationState(storage)
-    first = _turn("setup")
-    await setup.create_property("last_child").set(first, {"pk": 1})
-    await setup.save_changes(first)
+    await _stored_last_child(storage, {"pk": 1})
 
     state = SqlConversationState(storage)
     turn = _turn("next")  # a dialog's step: the state changes, nothing is audited
@@ -756,10 +758,7 @@ async def test_a_changed_state_alone_is_one_statement_on_postgresql(storage: Sql
 async def test_a_stale_state_writes_neither_it_nor_the_question_s_audit_entry(
     storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
 ):
-    setup = SqlConversationState(storage)
-    turn = _turn("setup")
-    await setup.create_property("last_child").set(turn, {"pk": 1})
-    await setup.save_changes(turn)
+    await _stored_last_child(storage, {"pk": 1})
 
     state = SqlConversationState(storage)
     mine = _turn("mine")
@@ -779,10 +778,7 @@ async def test_a_stale_state_writes_neither_it_nor_the_question_s_audit_entry(
 async def test_an_unchanged_state_writes_only_the_question_s_audit_entry(
     storage: SqlAlchemyStorage, sessions: async_sessionmaker[AsyncSession]
 ):
-    setup = SqlConversationState(storage)
-    turn = _turn("setup")
-    await setup.create_property("last_child").set(turn, {"pk": 1})
-    await setup.save_changes(turn)
+    await _stored_last_child(storage, {"pk": 1})
 
     state = SqlConversationState(storage)
     again = _turn("again")
