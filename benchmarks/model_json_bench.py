@@ -59,6 +59,15 @@ def per_call(fn: Callable[[], object], n: int, repeat: int) -> float:
     return best / n * 1e6
 
 
+def per_call_options(description: str | None) -> tuple[int, int]:
+    """``--n`` (calls per run) and ``--repeat`` (runs, the best kept) from the command line."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    return args.n, args.repeat
+
+
 def teams_message() -> dict[str, Any]:
     body = teams_activity(SERVICE_URL, 1, "a:1conv", "when is Zoë's next review?")
     body["localTimestamp"] = "2026-11-26T09:30:01.123+00:00"
@@ -82,11 +91,7 @@ def as_sent(reply: Activity, inbound: Activity) -> Activity:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    n, repeat = args.n, args.repeat
+    n, repeat = per_call_options(__doc__)
 
     print("read (µs per call)            msrest  model_json  parse_activity")
     bodies = {

@@ -13,14 +13,13 @@ Microseconds of this thread's CPU per call, the best of ``--repeat`` runs of ``-
 
 from __future__ import annotations
 
-import argparse
 import json
 
 from botbuilder.dialogs import DialogInstance, DialogState
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 
-from benchmarks.model_json_bench import per_call
+from benchmarks.model_json_bench import per_call, per_call_options
 from bot.cards.ir import reasons_card
 from domain.rules import load_rules
 from storage import state_json
@@ -66,11 +65,7 @@ def raise_ir_state() -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    n, repeat = args.n, args.repeat
+    n, repeat = per_call_options(__doc__)
     print(
         "| state | JSON bytes | write: jsonpickle | state_json | _serialise "
         "| read: jsonpickle | state_json | _deserialise |"
