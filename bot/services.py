@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import today_in
 from domain.rules import RuleSet
 from storage.audit import hold_audits, take_held_audits, write_audits
+from storage.reads_only import REFUSAL, ReadsOnlySession, WriteRefusedError
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,16 @@ class BotServices:
         On PostgreSQL each read is then one round trip (autocommit: no BEGIN, no ROLLBACK). In
         READ COMMITTED, the default, each statement of a transaction sees its own snapshot
         anyway, so the reads see what they would have seen inside one. Only reads and audit
-        entries belong here: anything else would be written on its own, or not at all.
+        entries belong here: a flush or a DML statement raises ``WriteRefusedError`` as it is
+        attempted (``storage.reads_only``), and so does leaving an object added or changed.
         """
-        async with self.sessions(bind=self._reads_bind) as session:
+        async with self.sessions(
+            bind=self._reads_bind, sync_session_class=ReadsOnlySession
+        ) as session:
             hold_audits(session)
             yield session
             if session.new or session.dirty or session.deleted:
-                raise RuntimeError("a question's session only reads: write in transaction()")
+                raise WriteRefusedError(REFUSAL)
             left = take_held_audits(session)
         if left:
             async with self.transaction() as writer:
