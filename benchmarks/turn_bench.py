@@ -594,6 +594,7 @@ async def _interleaved(
                 await load.segment(turns, args.max_seconds / args.rounds, measured=True)
     for load in loads:
         _print_row(load.result)
+    for load in loads:  # after the rows, so the table stays whole
         if load.scenario.name in profiles:
             _print_profile(profiles[load.scenario.name], load.result.turns + args.warmup)
     return [load.result for load in loads]
