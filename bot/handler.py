@@ -90,6 +90,7 @@ DIALOG_FOR = {
     Intent.RECORD_REVIEW: "record_review",
     Intent.BOOK_REVIEW: "book_review",
     Intent.BRING_FORWARD: "bring_forward",
+    Intent.RECORD_SENT: "paperwork_sent",
 }
 #: Intents answered about one child.
 CHILD_ANSWERS = {Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.CP_CONFERENCE_DUE}
@@ -278,6 +279,7 @@ class IroBot(TeamsActivityHandler):
                 "reason": heard.reason,
                 "stage": heard.stage,
                 "reasons": list(heard.ir_reasons),
+                "paperwork": list(heard.paperwork) or None,
             }
             dc = await self.dialogs.create_context(ctx)
             result = await dc.begin_dialog(DIALOG_FOR[intent], options)

@@ -2,24 +2,28 @@
 
     build_dialog_set(dialog_state_accessor, services, caseload) -> DialogSet
 
-holds four ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id, options)``:
+holds five ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id, options)``:
 
-=================  ==========================================================================
-``raise_ir``       child → reasons (multi-select) → description → stage → owner → confirm
-``record_review``  child → date held → full / part 1 / part 2 → late reason if late → confirm
-``book_review``    child → date → confirm (shows when SW reports are due, CIC-REPORTS)
-``bring_forward``  child → date → reason → confirm (shows the new due date, CIC-BF)
-=================  ==========================================================================
+==================  =========================================================================
+``raise_ir``        child → reasons (multi-select) → description → stage → owner → confirm
+``record_review``   child → date held → full / part 1 / part 2 → late reason if late → confirm
+``book_review``     child → date → confirm (shows when SW reports are due, CIC-REPORTS)
+``bring_forward``   child → date → reason → confirm (shows the new due date, CIC-BF)
+``paperwork_sent``  child → decisions / minutes / both → day sent → confirm (shows whether each
+                    went out in time, CIC-DECISIONS / CIC-MINUTES)
+==================  =========================================================================
 
 Options (plain JSON): ``{"staff": dataclasses.asdict(StaffMember), "child_pk": int | None,
 "child_text": str | None, "date": ISO str | None, "part": "full" | "part1" | "part2" | None,
-"reason": str | None, "stage": stage key | None, "reasons": [labels]}``. A value given skips its
-question (after the same checks a typed answer gets).
+"reason": str | None, "stage": stage key | None, "reasons": [labels], "paperwork": ["decisions",
+"minutes"] or one of them, or None}``. A value given skips its question (after the same checks a
+typed answer gets).
 
 Result when a dialog completes: ``{"child_pk": int | None, "child": {"pk", "child_id",
 "given_name", "family_name"} | None, "saved": bool, ...}`` plus ``"reference"`` (raise_ir),
-``"next_review_due"`` (record_review, bring_forward) or ``"reports_due"`` (book_review), ISO
-dates. The dialog has already sent its confirmation (or said why nothing was saved).
+``"next_review_due"`` (record_review, bring_forward), ``"reports_due"`` (book_review) or
+``"review_held_on"`` (paperwork_sent), ISO dates. The dialog has already sent its confirmation
+(or said why nothing was saved).
 
 Card buttons send ``activity.value`` with ``"iro_dialog": <nonce>`` and empty text: the handler
 passes every message to ``continue_dialog`` while a dialog is active (except "cancel").
@@ -34,10 +38,11 @@ from bot.caseload import CaseloadCache
 from bot.services import BotServices
 from dialogs.book_review import BOOK_REVIEW, BookReviewDialog
 from dialogs.bring_forward import BRING_FORWARD, BringForwardDialog
+from dialogs.paperwork_sent import PAPERWORK_SENT, PaperworkSentDialog
 from dialogs.raise_ir import RAISE_IR, RaiseIrDialog
 from dialogs.record_review import RECORD_REVIEW, RecordReviewDialog
 
-DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD)
+DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT)
 
 
 def build_dialog_set(
@@ -48,6 +53,7 @@ def build_dialog_set(
     dialogs.add(RecordReviewDialog(services, caseload))
     dialogs.add(BookReviewDialog(services, caseload))
     dialogs.add(BringForwardDialog(services, caseload))
+    dialogs.add(PaperworkSentDialog(services, caseload))
     return dialogs
 
 
@@ -55,6 +61,7 @@ __all__ = [
     "BOOK_REVIEW",
     "BRING_FORWARD",
     "DIALOG_IDS",
+    "PAPERWORK_SENT",
     "RAISE_IR",
     "RECORD_REVIEW",
     "build_dialog_set",

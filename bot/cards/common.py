@@ -16,6 +16,7 @@ EXAMPLES = [
     ("What's due for me?", "what's due this fortnight? / anything overdue?"),
     ("Why that date?", "why is her review due then?"),
     ("Record a review", "record a review for Jamie held yesterday"),
+    ("Decisions or minutes sent", "Jamie's review decisions sent today"),
     ("Book a review", "book Jamie's review for 3rd March"),
     ("Bring a review forward", "bring Jamie's review forward to Friday because of a move"),
     ("Raise an IR", "raise an IR for Jamie"),

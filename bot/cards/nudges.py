@@ -245,6 +245,8 @@ _FOLLOW_UP_WORDS = {
     DECISIONS_RULE: ("Review decisions", "the review decisions and updated care plan"),
     MINUTES_RULE: ("Review minutes", "the review record (minutes)"),
 }
+#: What the IRO says to record them as sent (the words ``dialogs.paperwork_sent`` is begun by).
+_SENT_WORD = {DECISIONS_RULE: "review decisions", MINUTES_RULE: "review minutes"}
 
 
 def follow_up_nudge(reminder: Reminder, child: ChildLabel, held_on: date, today: date) -> Nudge:
@@ -267,8 +269,9 @@ def follow_up_nudge(reminder: Reminder, child: ChildLabel, held_on: date, today:
         text(line),
         facts([("Child", _child(child)), ("Review held", long_date(held_on)), ("Due", due),
                *_rule_facts(deadline)]),
-        text(f"What to do: send {what} {action}. This reminder stops once the date they were "
-             "sent is recorded."),
+        text(f"What to do: send {what} {action}. When they have gone, tell me "
+             f"\"{child.name}'s {_SENT_WORD[deadline.rule_id]} were sent today\" (or the day "
+             "they went) and this reminder stops."),
     ]  # fmt: skip
     verb = "overdue since" if reminder.phase is Phase.OVERDUE else "due"
     summary = (f"{short_name} for child {child.child_id}'s review of {_short(held_on)} "

@@ -109,6 +109,17 @@ def find_stage(canon: Canonical, rules: RuleSet) -> str | None:
     return table.by_title[m.group()] if m else None
 
 
+def find_paperwork(canon: Canonical) -> tuple[str, ...]:
+    """Which of a review's paperwork the message names: ("decisions",), ("minutes",), both,
+    or () when it names neither (the dialog then asks)."""
+    if re.search(r"(?<!\S)both(?!\S)", canon.text):
+        return ("decisions", "minutes")
+    return tuple(
+        kind for kind, pattern in (("decisions", r"decisions?"), ("minutes", r"minutes"))
+        if re.search(rf"(?<!\S){pattern}(?!\S)", canon.text)
+    )  # fmt: skip
+
+
 _PARTS = (
     (re.compile(r"(?<!\S)(?:part ?(?:1|one|i)|pt ?(?:1|one)|first part)(?!\S)"), ReviewPart.PART1),
     (

@@ -41,6 +41,11 @@ _IRS = r"(?:irs|issues? resolutions|dispute resolutions|disputes)"
 _ANY_IR = _c(rf"\b(?:{_IR}|{_IRS})\b")
 _SINGULAR_IR = _c(r"\bir\b|\bissues? resolution\b|\bdispute resolution\b")
 
+_PAPERWORK = r"(?:decisions?|minutes|paperwork)"
+_SENT = r"(?:sent|send|emailed|circulated|distributed|issued|shared|went out|gone out)"
+# "Have the minutes been sent?" asks; it records nothing.
+_ASKS = _c(r"^(?:when|have|has|were|was|did|are|is|will|should|do|does|what|which|why|how)\b")
+
 # (intent, pattern, weight). Patterns run over the mended words joined by single spaces.
 _CUES: tuple[tuple[Intent, re.Pattern[str], float], ...] = (
     # Child protection conferences: specific words, so a strong cue.
@@ -68,6 +73,9 @@ _CUES: tuple[tuple[Intent, re.Pattern[str], float], ...] = (
     ),
     (Intent.RECORD_REVIEW, _c(r"\b(?:record|log|logged|mark|marked)\b"), 3),
     (Intent.RECORD_REVIEW, _c(r"\b(?:had|did|attended) (?:\S+ ){0,4}review\b"), 3),
+    # A review's paperwork sent: the decisions or minutes named with a verb of sending.
+    (Intent.RECORD_SENT, _c(rf"\b{_PAPERWORK}\b(?: \S+){{0,6}} {_SENT}\b"), 7),
+    (Intent.RECORD_SENT, _c(rf"\b{_SENT}\b(?: \S+){{0,6}} {_PAPERWORK}\b"), 7),
     # Explaining a date.
     (Intent.EXPLAIN, _c(r"\b(?:why|explain|explanation|calculated|calculate|calculation)\b"), 5),
     (
@@ -151,8 +159,8 @@ _FOLLOW_UP = _c(r"^(?:and|what about|how about|same for|also|then|ok|okay)\b")
 
 PRIORITY = (
     Intent.BRING_FORWARD, Intent.ESCALATE_IR, Intent.RAISE_IR, Intent.IR_STATUS, Intent.MY_IRS,
-    Intent.CP_CONFERENCE_DUE, Intent.EXPLAIN, Intent.BOOK_REVIEW, Intent.RECORD_REVIEW,
-    Intent.NEXT_REVIEW, Intent.DUE_FOR_ME,
+    Intent.CP_CONFERENCE_DUE, Intent.EXPLAIN, Intent.BOOK_REVIEW, Intent.RECORD_SENT,
+    Intent.RECORD_REVIEW, Intent.NEXT_REVIEW, Intent.DUE_FOR_ME,
 )  # fmt: skip
 
 
@@ -215,6 +223,8 @@ def score(text: str, facts: Facts) -> dict[Intent, float]:
         scores[Intent.NEXT_REVIEW] += 1.5
     if facts.past_date:
         scores[Intent.RECORD_REVIEW] += 1
+    if _ASKS.search(text):
+        scores[Intent.RECORD_SENT] = 0.0
     # "When does her review need to be held by?" asks for a due date; it records nothing.
     if re.search(r"\b(?:when|what date)\b", text) and not facts.past_date:
         scores[Intent.RECORD_REVIEW] = max(0.0, scores[Intent.RECORD_REVIEW] - 3)

@@ -19,6 +19,7 @@ class Intent(StrEnum):
     DUE_FOR_ME = "DUE_FOR_ME"  # what is due for me (a period and/or overdue)
     EXPLAIN = "EXPLAIN"  # why is that date due / which rule
     RECORD_REVIEW = "RECORD_REVIEW"  # a review was held (date, part, late reason)
+    RECORD_SENT = "RECORD_SENT"  # a review's decisions and/or minutes were sent (date)
     BOOK_REVIEW = "BOOK_REVIEW"  # book a review date
     BRING_FORWARD = "BRING_FORWARD"  # bring a review forward (date and reason), CIC-BF
     RAISE_IR = "RAISE_IR"  # raise an Issues Resolution (child, stage, reasons)
@@ -36,9 +37,9 @@ class Intent(StrEnum):
 #: Intents that are about one child: a pronoun means the child last discussed, and a bare name
 #: after one of the first three asks the same question about another child.
 CHILD_INTENTS = frozenset({
-    Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.RECORD_REVIEW, Intent.BOOK_REVIEW,
-    Intent.BRING_FORWARD, Intent.RAISE_IR, Intent.ESCALATE_IR, Intent.MY_IRS, Intent.IR_STATUS,
-    Intent.CP_CONFERENCE_DUE,
+    Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.RECORD_REVIEW, Intent.RECORD_SENT,
+    Intent.BOOK_REVIEW, Intent.BRING_FORWARD, Intent.RAISE_IR, Intent.ESCALATE_IR, Intent.MY_IRS,
+    Intent.IR_STATUS, Intent.CP_CONFERENCE_DUE,
 })  # fmt: skip
 
 
@@ -107,3 +108,5 @@ class Understanding:
     stage: str | None = None  # a stage key from the rules: "informal", "1".."4"
     ir_reasons: tuple[str, ...] = ()  # IR reason labels (from the rules) the message mentions
     ir_scope: IrScope | None = None  # MY_IRS only
+    # RECORD_SENT only: "decisions", "minutes" or both, as the message names them.
+    paperwork: tuple[str, ...] = ()

@@ -249,7 +249,8 @@ first second third fourth fifth sixth seventh eighth ninth tenth
 eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth
 twentieth twenty thirty thirtieth full whole complete partial part pt
 above below earlier earliest latest soonest
-email emails send sent print printer printed broken weather football won lose lost running
+email emails emailed send sent circulated distributed issued shared paperwork decision
+print printer printed broken weather football won lose lost running
 minutes document documents file files form forms letter letters phone ring called text message
 messages teams chat bot bots assistant computer laptop system systems password login
 appointment appointments contact contacts address number numbers id ids reference ref refs

@@ -150,6 +150,7 @@ def understand(
         stage=entities.find_stage(canon, rules) if intent in _STAGE_INTENTS else None,
         ir_reasons=ir_reasons if intent is Intent.RAISE_IR else (),
         ir_scope=_scope(scored_text) if intent is Intent.MY_IRS else None,
+        paperwork=entities.find_paperwork(canon) if intent is Intent.RECORD_SENT else (),
     )
 
 
@@ -204,12 +205,16 @@ def _child_ref(
     return None
 
 
+#: Intents whose date has already happened: "Friday" is the last one.
+_PAST_INTENTS = frozenset({Intent.RECORD_REVIEW, Intent.RECORD_SENT})
+
+
 def _the_date(
     intent: Intent, dates: list[DateMention], today: date
 ) -> tuple[date | None, str | None, str | None]:
     if not dates:
         return None, None, None
-    direction = Direction.PAST if intent is Intent.RECORD_REVIEW else Direction.FUTURE
+    direction = Direction.PAST if intent in _PAST_INTENTS else Direction.FUTURE
     mention = dates[0]
     try:
         return mention.evaluate(today, direction), mention.text, None

@@ -24,7 +24,7 @@ from domain.rules import load_rules
 from storage.demo import ADELE, ALEX, MEGAN, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import AuditEntry, Child, IssueResolution, Staff
+from storage.models import AuditEntry, Child, IssueResolution, Review, Staff
 from storage.schedule import load_review_inputs
 from tests.e2e.conftest import BotClient, RunningApp, TeamsUser
 from tests.e2e.fake_connector import Recorded
@@ -325,3 +325,34 @@ async def test_whats_due_for_me_defaults_to_the_next_15_working_days(demo: Demo)
     text = shown(reply)
     assert "Reviews due in the next 15 working days (to 17 December 2026)" in text
     assert len([line for line in text.splitlines() if " | " in line][1:]) == len(due)
+
+
+async def test_recording_minutes_sent_updates_the_review_and_nothing_else(demo: Demo) -> None:
+    # The child's latest review, and the day after it (its paperwork cannot precede it).
+    for child in unique_named(await demo.children_of(ALEX.email)):
+        async with session_factory(demo.engine)() as session:
+            review = await session.scalar(
+                select(Review).where(Review.child_pk == child.id, Review.held_on < TODAY)
+                .order_by(Review.held_on.desc(), Review.id.desc()).limit(1))  # fmt: skip
+        if review is not None:
+            break
+    else:
+        raise AssertionError("no child of Alex's with a review in the demo")
+    before = await counts(demo)
+    reviews = await demo.scalar(select(func.count()).select_from(Review))
+    client = demo.client()
+    name = f"{child.given_name} {child.family_name}"
+    [summary] = await client.send(f"{name}'s review minutes were sent yesterday")
+    text = shown(summary)
+    assert "Record the minutes as sent?" in text
+    assert f"Review held: {long_date(review.held_on)}" in text
+    assert "Sent on: Wednesday 25 November 2026" in text
+    [done] = await client.send("yes")
+    assert f"Recorded for {name}" in shown(done)
+    async with session_factory(demo.engine)() as session:
+        stored = await session.get(Review, review.id)
+        assert stored is not None
+        assert (stored.minutes_sent_on, stored.decisions_sent_on) == (
+            date(2026, 11, 25), review.decisions_sent_on)  # fmt: skip
+    assert await counts(demo) == before
+    assert await demo.scalar(select(func.count()).select_from(Review)) == reviews

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.cards.elements import card_to_text
 from bot.cards.nudges import digest_nudge, follow_up_nudge, reports_nudge, when
 from bot.scheduler import SchedulerConfig, SchedulerSettings, load_scheduler_config
+from bot.understanding import Intent, understand
 from domain.ports import ChildSummary, StaffMember
 from domain.reminders import BookingFacts, HeldReviewFacts, follow_up_reminders, report_reminders
 from domain.reviews import decisions_due
@@ -43,6 +45,28 @@ def test_overdue_minutes_say_as_soon_as_you_can() -> None:
     assert "should have been sent by Wednesday 30 December 2026: overdue by 2 working days" in shown
     assert "CIC-MINUTES" in shown and "not counting Friday 25 December 2026" in shown
     assert "send the review record (minutes) as soon as you can" in shown
+
+
+@pytest.mark.parametrize(
+    ("decisions_sent_on", "today", "kind"),
+    [
+        (date(2026, 12, 2), date(2027, 1, 4), "minutes"),  # overdue
+        (None, date(2026, 12, 7), "decisions"),  # due today
+    ],
+)
+def test_the_words_a_follow_up_nudge_suggests_record_that_paperwork_for_that_child(
+    decisions_sent_on: date | None, today: date, kind: str
+) -> None:
+    review = HeldReviewFacts(123, 7, date(2026, 11, 30), 10, decisions_sent_on, None)
+    reminder = next(r for r in follow_up_reminders(review, RULES, today)
+                    if kind in r.kind.value)  # fmt: skip
+    shown = card_to_text(follow_up_nudge(reminder, ZOE, review.held_on, today).card)
+    suggested = re.search(r'tell me "([^"]+)"', shown)
+    assert suggested is not None, shown
+    heard = understand(suggested[1], today, rules=RULES)
+    assert heard.intent is Intent.RECORD_SENT
+    assert heard.child is not None and heard.child.text == "Zoë O'Brien"
+    assert heard.paperwork == (kind,) and heard.date == today
 
 
 def test_when_reads_from_the_practical_date() -> None:

@@ -49,6 +49,7 @@ ENTITY_KEYS = (
     "reasons",
     "scope",
     "reason",
+    "paperwork",
 )
 
 
@@ -173,6 +174,7 @@ def _entity_problems(u: Understanding, expected: dict[str, Any]) -> list[str]:
     check("stage", u.stage, expected.get("stage"))
     check("reasons", sorted(u.ir_reasons), sorted(expected.get("reasons", [])))
     check("scope", u.ir_scope.value if u.ir_scope else None, expected.get("scope"))
+    check("paperwork", sorted(u.paperwork), sorted(expected.get("paperwork", [])))
     if "reason" in expected and expected["reason"].lower() not in (u.reason or "").lower():
         problems.append(f"reason {u.reason!r} (expected to contain {expected['reason']!r})")
     return problems
