@@ -99,6 +99,11 @@ class PaperworkSentDialog(IroDialog):
 
     async def day_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["paperwork"] = step.result
+        # No review held by today (or the child is no longer visible): no day would do, so say
+        # so now rather than ask for one.
+        possible = await self._preview(step, self.today())
+        if isinstance(possible, Rejected):
+            return await self.not_saved(step, possible.message)
         data = {"staff": step.values["staff"], "child_pk": self.child_pk(step),
                 "paperwork": step.result}  # fmt: skip
         given = iso_day(step.values.get("date"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from domain.errors import DomainError
 from domain.formatting import long_date
@@ -183,3 +183,14 @@ async def test_a_correction_is_shown_before_it_is_saved(world: World) -> None:
     assert f"recorded as sent on {long_date(earlier)}: this corrects that date" in shown
     await chat.press("Record it")
     assert await _stored(world, review.id) == (TODAY, None)
+
+
+async def test_a_child_with_no_review_held_is_told_so_at_once(world: World) -> None:
+    child = world.unique_name_child()
+    async with world.sessions() as session, session.begin():
+        await session.execute(delete(Review).where(Review.child_pk == child.id))
+    chat = Chat(world)
+    shown = await chat.start("paperwork_sent", child_pk=child.id, paperwork=["minutes"])
+    assert "No review of this child held on or before" in shown
+    assert "When were" not in shown
+    assert chat.result["saved"] is False
