@@ -14,7 +14,7 @@ from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 from bot.cards.reviews import book_confirm_card, booking_question, review_booked_card
 from bot.caseload import CaseloadCache
 from bot.services import BotServices
-from dialogs.common import YES, IroDialog, iso_day, read_day
+from dialogs.common import YES, IroDialog, read_day
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -23,7 +23,6 @@ from dialogs.prompts import (
     Reply,
     card_message,
     send,
-    text_message,
 )
 from domain.deadlines import Deadline
 from domain.errors import DomainError
@@ -69,15 +68,12 @@ class BookReviewDialog(IroDialog):
             due = await self._due(step)
         except ChildNotVisible as exc:
             return await self.not_saved(step, str(exc))
-        given = iso_day(step.values.get("date"))
-        if given is not None:
-            checked = _booking_outcome(given, self.today())
-            if isinstance(checked, Accepted):
-                return await step.next(checked.value)
-            await send(step.context, checked.message)
-        return await step.begin_dialog(_ASK_DATE, {
-            "prompt": text_message(booking_question(self.child_name(step), due)), "data": {},
-        })  # fmt: skip
+
+        async def check(day: date) -> Outcome:
+            return _booking_outcome(day, self.today())
+
+        question = booking_question(self.child_name(step), due)
+        return await self.date_or_ask(step, _ASK_DATE, question, {}, check)
 
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result

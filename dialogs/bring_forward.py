@@ -26,7 +26,7 @@ from bot.cards.reviews import (
 from bot.caseload import CaseloadCache
 from bot.services import BotServices
 from dialogs.child import staff_from
-from dialogs.common import YES, IroDialog, iso_day, read_day
+from dialogs.common import YES, IroDialog, read_day
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -65,16 +65,9 @@ class BringForwardDialog(IroDialog):
         if isinstance(due, Rejected):
             return await self.not_saved(step, due.message)
         data = {"staff": step.values["staff"], "child_pk": pk}
-        given = iso_day(step.values.get("date"))
-        if given is not None:
-            checked = await self._check_date(given, data)
-            if isinstance(checked, Accepted):
-                return await step.next(checked.value)
-            await send(step.context, checked.message)
-        return await step.begin_dialog(_ASK_DATE, {
-            "prompt": text_message(bring_forward_question(self.child_name(step), due)),
-            "data": data,
-        })  # fmt: skip
+        question = bring_forward_question(self.child_name(step), due)
+        return await self.date_or_ask(step, _ASK_DATE, question, data,
+                                      lambda day: self._check_date(day, data))  # fmt: skip
 
     async def reason_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result

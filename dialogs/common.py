@@ -46,7 +46,16 @@ from bot.caseload import CaseloadCache
 from bot.services import BotServices
 from bot.understanding import Direction, read_date
 from dialogs.child import CHOOSE_CHILD, ChooseChildDialog, display_name, staff_from
-from dialogs.prompts import Accepted, Ask, Outcome, Rejected, Reply, card_message, send
+from dialogs.prompts import (
+    Accepted,
+    Ask,
+    Outcome,
+    Rejected,
+    Reply,
+    card_message,
+    send,
+    text_message,
+)
 from domain.errors import DomainError
 from domain.ports import StaffMember
 from storage import dialog_saves
@@ -176,6 +185,21 @@ class IroDialog(ComponentDialog):
             return await self.read(action)
         except DomainError as exc:
             return Rejected(str(exc))
+
+    async def date_or_ask(
+        self, step: WaterfallStepContext, ask_id: str, question: str, data: dict[str, Any],
+        check: Callable[[date], Awaitable[Outcome]],
+    ) -> DialogTurnResult:  # fmt: skip
+        """The date the message already gave (``step.values["date"]``) if ``check`` accepts it;
+        else say why it was refused, if one was given, and ask ``question`` (the ``ask_id``
+        prompt, whose answers are checked the same way)."""
+        given = iso_day(step.values.get("date"))
+        if given is not None:
+            checked = await check(given)
+            if isinstance(checked, Accepted):
+                return await step.next(checked.value)
+            await send(step.context, checked.message)
+        return await step.begin_dialog(ask_id, {"prompt": text_message(question), "data": data})
 
     async def again(self, step: WaterfallStepContext, **cleared: None) -> DialogTurnResult:
         """Restart the waterfall with the values so far, minus ``cleared``: asks those again."""

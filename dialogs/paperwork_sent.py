@@ -26,7 +26,7 @@ from bot.cards.paperwork import (
 from bot.caseload import CaseloadCache
 from bot.services import BotServices
 from dialogs.child import staff_from
-from dialogs.common import YES, IroDialog, iso_day, read_day
+from dialogs.common import YES, IroDialog, read_day
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -35,7 +35,6 @@ from dialogs.prompts import (
     Reply,
     card_message,
     send,
-    text_message,
 )
 from domain.paperwork import Paperwork, PaperworkCheck
 from storage.paperwork import preview_paperwork_sent, record_paperwork_sent
@@ -106,16 +105,9 @@ class PaperworkSentDialog(IroDialog):
             return await self.not_saved(step, possible.message)
         data = {"staff": step.values["staff"], "child_pk": self.child_pk(step),
                 "paperwork": step.result}  # fmt: skip
-        given = iso_day(step.values.get("date"))
-        if given is not None:
-            checked = await self._check_day(given, data)
-            if isinstance(checked, Accepted):
-                return await step.next(checked.value)
-            await send(step.context, checked.message)
         question = sent_question(self.child_name(step), self._kinds(step))
-        return await step.begin_dialog(_ASK_DAY, {
-            "prompt": text_message(question), "data": data,
-        })  # fmt: skip
+        return await self.date_or_ask(step, _ASK_DAY, question, data,
+                                      lambda day: self._check_day(day, data))  # fmt: skip
 
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result

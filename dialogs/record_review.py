@@ -33,7 +33,7 @@ from bot.understanding.dates import Canonical
 from bot.understanding.entities import find_part
 from bot.understanding.text import clean, tokenise
 from dialogs.child import staff_from
-from dialogs.common import YES, IroDialog, iso_day, read_day
+from dialogs.common import YES, IroDialog, read_day
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -105,15 +105,8 @@ class RecordReviewDialog(IroDialog):
             return await self.not_saved(step, due.message)
         data = {"staff": step.values["staff"], "child_pk": pk,
                 "part": step.values.get("part")}  # fmt: skip
-        given = iso_day(step.values.get("date"))
-        if given is not None:
-            checked = await self._check_date(given, data)
-            if isinstance(checked, Accepted):
-                return await step.next(checked.value)
-            await send(step.context, checked.message)
-        return await step.begin_dialog(_ASK_DATE, {
-            "prompt": text_message(held_question(self.child_name(step), due)), "data": data,
-        })  # fmt: skip
+        return await self.date_or_ask(step, _ASK_DATE, held_question(self.child_name(step), due),
+                                      data, lambda day: self._check_date(day, data))  # fmt: skip
 
     async def part_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result
