@@ -20,7 +20,7 @@ from domain.ports import StaffMember, visibility_for
 from domain.reviews import ReviewPart, decisions_due, minutes_due
 from domain.rules import RuleSet
 from storage.actions import child_for_change
-from storage.audit import record_audit
+from storage.audit import audit_child_read, record_audit
 from storage.models import Review
 
 
@@ -29,9 +29,14 @@ def _field(kind: Paperwork) -> str:
 
 
 async def _review_for(
-    session: AsyncSession, actor: StaffMember, child_pk: int, sent_on: date, today: date
-) -> Review:
+    session: AsyncSession, actor: StaffMember, child_pk: int, sent_on: date, today: date,
+    *, read: str | None = None,
+) -> Review:  # fmt: skip
+    """The review the paperwork belongs to; with ``read``, the check shows the child's record,
+    so the read is audited under that name."""
     child = await child_for_change(session, child_pk, visibility_for(actor))
+    if read is not None:
+        await audit_child_read(session, actor, child.id, read)
     if sent_on > today:
         raise DomainError(
             f"{short_date(sent_on)} is in the future: record it once it has been sent."
@@ -66,7 +71,7 @@ async def preview_paperwork_sent(
     kinds: Sequence[Paperwork], sent_on: date, today: date,
 ) -> PaperworkCheck:  # fmt: skip
     """The checks ``record_paperwork_sent`` makes, without writing anything."""
-    review = await _review_for(session, actor, child_pk, sent_on, today)
+    review = await _review_for(session, actor, child_pk, sent_on, today, read="paperwork_check")
     return _check(review, kinds, rules)
 
 

@@ -4,8 +4,9 @@ the logs.
 
 The conversations cover every intent that shows a child (next review, why, CP conference, the
 due and overdue lists, my IRs, IR status, a choice between two children, suggestions for a name
-that matches nobody) and every dialog (record, book and bring forward a review, raise an IR up
-to saving it), plus a stage owner answering the IR card with free text.
+that matches nobody) and every dialog (record, book and bring forward a review, record its
+paperwork as sent, raise an IR up to saving it), plus a stage owner answering the IR card with
+free text.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ async def test_every_answer_and_dialog_that_shows_a_child_audits_the_read(
          {("child.read", pk)}),
         ([f"raise an IR for {cid}", "1", "Reports were late.", "informal", "cancel"],
          {("child.read", pk)}),
+        ([f"{cid}'s review minutes were sent yesterday", "cancel"], {("child.read", pk)}),
     ]  # fmt: skip
     for typed, expected in scripts:
         before = await last_audit_id(world)
@@ -186,6 +188,7 @@ async def test_a_run_of_conversations_at_debug_logs_no_child_name_or_free_text(
         "cancel",
         f"bring {cid}'s review forward to 1st December {FREE_TEXT['bring forward reason']}",
         "cancel", f"book {cid}'s review for 3rd December", "cancel",
+        f"{child.given_name} {child.family_name}'s review minutes were sent yesterday", "yes",
         f"raise an IR for {cid}", "1", FREE_TEXT["description"], "stage 1", "yes",
     ]:  # fmt: skip
         await alex.send(text)
