@@ -7,20 +7,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
 from bot.cards.reviews import book_confirm_card, booking_question, review_booked_card
 from bot.caseload import CaseloadCache
 from bot.services import BotServices
-from dialogs.common import YES, IroDialog, read_day
+from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,
     Ask,
     Outcome,
     Rejected,
-    Reply,
     card_message,
     send,
 )
@@ -46,7 +44,7 @@ class BookReviewDialog(IroDialog):
     def __init__(self, services: BotServices, caseload: CaseloadCache) -> None:
         super().__init__(BOOK_REVIEW, services, caseload,
                          [self.date_step, self.confirm_step, self.save_step])  # fmt: skip
-        self.add_dialog(Ask(_ASK_DATE, self.parse_date))
+        self.add_dialog(Ask(_ASK_DATE, self.date_answers(self._check_booking, future=True)))
 
     async def _due(self, step: WaterfallStepContext) -> Deadline | None:
         """The review's due date, to show beside the booking; None when no review is due."""
@@ -68,12 +66,8 @@ class BookReviewDialog(IroDialog):
             due = await self._due(step)
         except ChildNotVisible as exc:
             return await self.not_saved(step, str(exc))
-
-        async def check(day: date) -> Outcome:
-            return _booking_outcome(day, self.today())
-
         question = booking_question(self.child_name(step), due)
-        return await self.date_or_ask(step, _ASK_DATE, question, {}, check)
+        return await self.date_or_ask(step, _ASK_DATE, question, {}, self._check_booking)
 
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result
@@ -103,9 +97,6 @@ class BookReviewDialog(IroDialog):
 
     # -- answers -----------------------------------------------------------------------------------
 
-    async def parse_date(self, context: TurnContext, reply: Reply,
-                         data: dict[str, Any]) -> Outcome:  # fmt: skip
-        day = read_day(reply, self.today(), future=True)
-        if isinstance(day, Rejected):
-            return day
+    async def _check_booking(self, day: date, data: dict[str, Any]) -> Outcome:
+        """A ``DateCheck``: a booking's rules need only the day (and today)."""
         return _booking_outcome(day, self.today())

@@ -26,7 +26,7 @@ from bot.cards.reviews import (
 from bot.caseload import CaseloadCache
 from bot.services import BotServices
 from dialogs.child import staff_from
-from dialogs.common import YES, IroDialog, read_day
+from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -51,7 +51,7 @@ class BringForwardDialog(IroDialog):
         super().__init__(BRING_FORWARD, services, caseload, [
             self.date_step, self.reason_step, self.confirm_step, self.save_step,
         ])  # fmt: skip
-        self.add_dialog(Ask(_ASK_DATE, self.parse_date))
+        self.add_dialog(Ask(_ASK_DATE, self.date_answers(self._check_date, future=True)))
         self.add_dialog(Ask(_ASK_REASON, self.parse_reason))
 
     # -- steps -------------------------------------------------------------------------------------
@@ -66,8 +66,7 @@ class BringForwardDialog(IroDialog):
             return await self.not_saved(step, due.message)
         data = {"staff": step.values["staff"], "child_pk": pk}
         question = bring_forward_question(self.child_name(step), due)
-        return await self.date_or_ask(step, _ASK_DATE, question, data,
-                                      lambda day: self._check_date(day, data))  # fmt: skip
+        return await self.date_or_ask(step, _ASK_DATE, question, data, self._check_date)
 
     async def reason_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result
@@ -109,13 +108,6 @@ class BringForwardDialog(IroDialog):
         return await self.finish(step, saved=True, next_review_due=new_due.due.isoformat())
 
     # -- answers -----------------------------------------------------------------------------------
-
-    async def parse_date(self, context: TurnContext, reply: Reply,
-                         data: dict[str, Any]) -> Outcome:  # fmt: skip
-        day = read_day(reply, self.today(), future=True)
-        if isinstance(day, Rejected):
-            return day
-        return await self._check_date(day, data)
 
     async def _check_date(self, day: date, data: dict[str, Any]) -> Outcome:
         staff, pk = staff_from(data["staff"]), int(data["child_pk"])

@@ -50,6 +50,7 @@ from dialogs.prompts import (
     Accepted,
     Ask,
     Outcome,
+    Parser,
     Rejected,
     Reply,
     card_message,
@@ -114,6 +115,10 @@ def iso_day(value: object) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+#: A dialog's own checks on a date (the write's rules), given the question's data.
+DateCheck = Callable[[date, dict[str, Any]], Awaitable[Outcome]]
 
 
 class IroDialog(ComponentDialog):
@@ -186,16 +191,28 @@ class IroDialog(ComponentDialog):
         except DomainError as exc:
             return Rejected(str(exc))
 
+    def date_answers(self, check: DateCheck, *, future: bool) -> Parser:
+        """The parser of a date question: a typed date (``read_day``, ``future`` saying which
+        way "Friday" points) that ``check`` then accepts or refuses."""
+
+        async def parse(context: TurnContext, reply: Reply, data: dict[str, Any]) -> Outcome:
+            day = read_day(reply, self.today(), future=future)
+            if isinstance(day, Rejected):
+                return day
+            return await check(day, data)
+
+        return parse
+
     async def date_or_ask(
         self, step: WaterfallStepContext, ask_id: str, question: str, data: dict[str, Any],
-        check: Callable[[date], Awaitable[Outcome]],
+        check: DateCheck,
     ) -> DialogTurnResult:  # fmt: skip
         """The date the message already gave (``step.values["date"]``) if ``check`` accepts it;
         else say why it was refused, if one was given, and ask ``question`` (the ``ask_id``
         prompt, whose answers are checked the same way)."""
         given = iso_day(step.values.get("date"))
         if given is not None:
-            checked = await check(given)
+            checked = await check(given, data)
             if isinstance(checked, Accepted):
                 return await step.next(checked.value)
             await send(step.context, checked.message)

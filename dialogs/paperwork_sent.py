@@ -26,7 +26,7 @@ from bot.cards.paperwork import (
 from bot.caseload import CaseloadCache
 from bot.services import BotServices
 from dialogs.child import staff_from
-from dialogs.common import YES, IroDialog, read_day
+from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -75,7 +75,7 @@ class PaperworkSentDialog(IroDialog):
         steps = [self.which_step, self.day_step, self.confirm_step, self.save_step]
         super().__init__(PAPERWORK_SENT, services, caseload, steps)
         self.add_dialog(Ask(_ASK_WHICH, self.parse_which))
-        self.add_dialog(Ask(_ASK_DAY, self.parse_day))
+        self.add_dialog(Ask(_ASK_DAY, self.date_answers(self._check_day, future=False)))
 
     def _kinds(self, step: WaterfallStepContext) -> list[Paperwork]:
         return kinds_from(step.values["paperwork"]) or []
@@ -106,8 +106,7 @@ class PaperworkSentDialog(IroDialog):
         data = {"staff": step.values["staff"], "child_pk": self.child_pk(step),
                 "paperwork": step.result}  # fmt: skip
         question = sent_question(self.child_name(step), self._kinds(step))
-        return await self.date_or_ask(step, _ASK_DAY, question, data,
-                                      lambda day: self._check_day(day, data))  # fmt: skip
+        return await self.date_or_ask(step, _ASK_DAY, question, data, self._check_day)
 
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result
@@ -140,13 +139,6 @@ class PaperworkSentDialog(IroDialog):
                           data: dict[str, Any]) -> Outcome:  # fmt: skip
         kinds = kinds_from(reply.value.get("paperwork")) or kinds_from_text(reply.text)
         return Accepted([k.value for k in kinds]) if kinds else Rejected(WHICH_NOT_READ)
-
-    async def parse_day(self, context: TurnContext, reply: Reply,
-                        data: dict[str, Any]) -> Outcome:  # fmt: skip
-        day = read_day(reply, self.today(), future=False)
-        if isinstance(day, Rejected):
-            return day
-        return await self._check_day(day, data)
 
     async def _check_day(self, day: date, data: dict[str, Any]) -> Outcome:
         """The write's own checks on the day sent."""

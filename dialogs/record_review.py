@@ -33,7 +33,7 @@ from bot.understanding.dates import Canonical
 from bot.understanding.entities import find_part
 from bot.understanding.text import clean, tokenise
 from dialogs.child import staff_from
-from dialogs.common import YES, IroDialog, read_day
+from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -88,7 +88,7 @@ class RecordReviewDialog(IroDialog):
         super().__init__(RECORD_REVIEW, services, caseload, [
             self.date_step, self.part_step, self.late_step, self.confirm_step, self.save_step,
         ])  # fmt: skip
-        self.add_dialog(Ask(_ASK_DATE, self.parse_date))
+        self.add_dialog(Ask(_ASK_DATE, self.date_answers(self._check_date, future=False)))
         self.add_dialog(Ask(_ASK_PART, self.parse_part))
         self.add_dialog(Ask(_ASK_LATE_REASON, self.parse_late_reason))
 
@@ -106,7 +106,7 @@ class RecordReviewDialog(IroDialog):
         data = {"staff": step.values["staff"], "child_pk": pk,
                 "part": step.values.get("part")}  # fmt: skip
         return await self.date_or_ask(step, _ASK_DATE, held_question(self.child_name(step), due),
-                                      data, lambda day: self._check_date(day, data))  # fmt: skip
+                                      data, self._check_date)  # fmt: skip
 
     async def part_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result
@@ -172,13 +172,6 @@ class RecordReviewDialog(IroDialog):
         return await self.finish(step, saved=True, next_review_due=due)
 
     # -- answers -----------------------------------------------------------------------------------
-
-    async def parse_date(self, context: TurnContext, reply: Reply,
-                         data: dict[str, Any]) -> Outcome:  # fmt: skip
-        day = read_day(reply, self.today(), future=False)
-        if isinstance(day, Rejected):
-            return day
-        return await self._check_date(day, data)
 
     async def _check_date(self, day: date, data: dict[str, Any]) -> Outcome:
         """The write's own checks on a held date (part unknown yet: a full review)."""
