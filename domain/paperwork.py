@@ -16,6 +16,12 @@ class Paperwork(StrEnum):
     MINUTES = "minutes"  # the review record (CIC-MINUTES)
 
 
+def sent_in_time(sent_on: date | None, due: date) -> bool | None:
+    """Whether paperwork went out by its due date (the statutory date, as the annual report
+    counts it); None when it has not been sent."""
+    return None if sent_on is None else sent_on <= due
+
+
 @dataclass(frozen=True)
 class PaperworkCheck:
     """What recording a sent date would mean for one review, before it is written."""

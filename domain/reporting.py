@@ -32,6 +32,7 @@ from datetime import date, timedelta
 from domain.calendar import add_months
 from domain.errors import DomainError
 from domain.formatting import short_date
+from domain.paperwork import sent_in_time
 from domain.reviews import (
     BroughtForward,
     ReviewHeld,
@@ -456,10 +457,10 @@ def review_facts(
                     on_time=outcome.on_time if outcome else None,
                     late_reason=review.late_reason,
                     part1_reason=review.part1_reason,
-                    decisions_on_time=_sent_on_time(
+                    decisions_on_time=sent_in_time(
                         review.decisions_sent_on, decisions_due(review.held_on, rules).due
                     ),
-                    minutes_on_time=_sent_on_time(
+                    minutes_on_time=sent_in_time(
                         review.minutes_sent_on, minutes_due(review.held_on, rules).due
                     ),
                     left_out=None if outcome else split_part,
@@ -487,10 +488,6 @@ def review_facts(
             )
         )
     return facts
-
-
-def _sent_on_time(sent_on: date | None, due: date) -> bool | None:
-    return None if sent_on is None else sent_on <= due
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from bot.cards.asking import child_label, confirm_actions
 from bot.cards.elements import Card, Element, card, facts, heading, submit, text
 from bot.cards.reviews import PART_NAMES
 from domain.formatting import long_date
-from domain.paperwork import Paperwork, PaperworkCheck
+from domain.paperwork import Paperwork, PaperworkCheck, sent_in_time
 
 #: What each kind is called in a sentence.
 WORDS = {Paperwork.DECISIONS: "decisions", Paperwork.MINUTES: "minutes"}
@@ -53,7 +53,7 @@ def _review(check: PaperworkCheck) -> str:
 
 def _timing(check: PaperworkCheck, kind: Paperwork, sent_on: date) -> str:
     due = check.due[kind]
-    standing = "in time" if sent_on <= due.due else "late"
+    standing = "in time" if sent_in_time(sent_on, due.due) else "late"
     return f"due by {long_date(due.due)} ({due.rule_id}): {standing}"
 
 
