@@ -80,10 +80,21 @@ class PaperworkSentDialog(IroDialog):
     def _kinds(self, step: WaterfallStepContext) -> list[Paperwork]:
         return kinds_from(step.values["paperwork"]) or []
 
-    async def _preview(self, step: WaterfallStepContext, day: date) -> PaperworkCheck | Rejected:
-        staff, pk, kinds = self.staff(step), self.child_pk(step), self._kinds(step)
+    def _data(self, step: WaterfallStepContext) -> dict[str, Any]:
+        """What the day question's answers are checked against (kept in its dialog state)."""
+        return {"staff": step.values["staff"], "child_pk": self.child_pk(step),
+                "paperwork": step.values["paperwork"]}  # fmt: skip
+
+    async def _preview(self, data: dict[str, Any], day: date) -> PaperworkCheck | Rejected:
+        """The write's own checks for ``day`` (``preview_paperwork_sent``), or why not."""
+        staff, kinds = staff_from(data["staff"]), kinds_from(data["paperwork"]) or []
         return await self.check(lambda session: preview_paperwork_sent(
-            session, self.services.rules, staff, pk, kinds, day, self.today()))  # fmt: skip
+            session, self.services.rules, staff, int(data["child_pk"]), kinds, day,
+            self.today()))  # fmt: skip
+
+    async def _check_day(self, day: date, data: dict[str, Any]) -> Outcome:
+        check = await self._preview(data, day)
+        return check if isinstance(check, Rejected) else Accepted(day.isoformat())
 
     # -- steps -------------------------------------------------------------------------------------
 
@@ -100,18 +111,17 @@ class PaperworkSentDialog(IroDialog):
         step.values["paperwork"] = step.result
         # No review held by today (or the child is no longer visible): no day would do, so say
         # so now rather than ask for one.
-        possible = await self._preview(step, self.today())
+        data = self._data(step)
+        possible = await self._preview(data, self.today())
         if isinstance(possible, Rejected):
             return await self.not_saved(step, possible.message)
-        data = {"staff": step.values["staff"], "child_pk": self.child_pk(step),
-                "paperwork": step.result}  # fmt: skip
         question = sent_question(self.child_name(step), self._kinds(step))
         return await self.date_or_ask(step, _ASK_DAY, question, data, self._check_day)
 
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result
         day = date.fromisoformat(step.result)
-        check = await self._preview(step, day)
+        check = await self._preview(self._data(step), day)
         if isinstance(check, Rejected):
             return await self.not_saved(step, check.message)
         summary = paperwork_confirm_card(self.child_name(step), step.values["child"]["child_id"],
@@ -139,11 +149,3 @@ class PaperworkSentDialog(IroDialog):
                           data: dict[str, Any]) -> Outcome:  # fmt: skip
         kinds = kinds_from(reply.value.get("paperwork")) or kinds_from_text(reply.text)
         return Accepted([k.value for k in kinds]) if kinds else Rejected(WHICH_NOT_READ)
-
-    async def _check_day(self, day: date, data: dict[str, Any]) -> Outcome:
-        """The write's own checks on the day sent."""
-        staff, kinds = staff_from(data["staff"]), kinds_from(data["paperwork"]) or []
-        check = await self.check(lambda session: preview_paperwork_sent(
-            session, self.services.rules, staff, int(data["child_pk"]), kinds, day,
-            self.today()))  # fmt: skip
-        return check if isinstance(check, Rejected) else Accepted(day.isoformat())

@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.understanding.dates import Canonical
 from bot.understanding.text import PRONOUNS, Token, fold_name
 from domain.names import normalise_name
+from domain.paperwork import Paperwork
 from domain.reviews import ReviewPart
 from domain.rules import RuleSet
 
@@ -113,11 +114,15 @@ def find_paperwork(canon: Canonical) -> tuple[str, ...]:
     """Which of a review's paperwork the message names: ("decisions",), ("minutes",), both,
     or () when it names neither (the dialog then asks)."""
     if re.search(r"(?<!\S)both(?!\S)", canon.text):
-        return ("decisions", "minutes")
-    return tuple(
-        kind for kind, pattern in (("decisions", r"decisions?"), ("minutes", r"minutes"))
-        if re.search(rf"(?<!\S){pattern}(?!\S)", canon.text)
-    )  # fmt: skip
+        return tuple(kind.value for kind in Paperwork)
+    return tuple(kind.value for kind in Paperwork
+                 if re.search(_PAPERWORK_WORDS[kind], canon.text))  # fmt: skip
+
+
+_PAPERWORK_WORDS = {
+    Paperwork.DECISIONS: r"(?<!\S)decisions?(?!\S)",
+    Paperwork.MINUTES: r"(?<!\S)minutes(?!\S)",
+}
 
 
 _PARTS = (
