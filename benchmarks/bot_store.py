@@ -41,9 +41,9 @@ from sqlalchemy.ext.asyncio import create_async_engine as create_bare_async_engi
 from sqlalchemy.pool import NullPool
 
 from benchmarks.store_bench import FAMILY_NAMES, GIVEN_NAMES, _review_history
+from bot.cli.demo_data import ALEX, AREA_WEIGHTS, seed_demo
 from domain.ports import Role
 from domain.rules import RuleSet
-from storage.demo import ALEX, AREA_WEIGHTS, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Child, PeriodOfCare, Review, Staff
@@ -234,7 +234,9 @@ async def bench_users(
     """Alex Wilber first, then bench IROs, each with the names of their children that every
     ``(template, intent)`` in ``phrasings`` resolves to that child alone, as the handler
     would (``understand`` with the caseload's names, then ``resolve_child``)."""
-    from bot.understanding import (
+    from domain.ports import visibility_for
+    from storage.repositories import SqlChildRepository, SqlStaffRepository
+    from understanding import (
         ChildCandidate,
         ChildIndex,
         ConversationContext,
@@ -243,8 +245,6 @@ async def bench_users(
         resolve_child,
         understand,
     )
-    from domain.ports import visibility_for
-    from storage.repositories import SqlChildRepository, SqlStaffRepository
 
     def resolves(template: str, intent: str, name: str, pk: int, index: ChildIndex) -> bool:
         heard = understand(

@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.asyncio import create_async_engine as create_bare_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.dispatcher import CHANNEL_DATA_KEY
+from bot.workers.dispatcher import CHANNEL_DATA_KEY
 from storage import dispatch_queue as queue
 from storage import migrate
 from storage.engine import create_engine, session_factory

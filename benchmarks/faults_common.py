@@ -23,11 +23,11 @@ from pathlib import Path
 import aiohttp
 
 from benchmarks.dispatch_bench import key_of, scratch_database
-from bot.cards.elements import card_to_text
+from bot.cli.demo_data import ALEX, seed_demo
 from bot.clock import today_in
+from cards.elements import card_to_text
 from domain.rules import RuleSet, load_rules
 from storage import migrate
-from storage.demo import ALEX, seed_demo
 from storage.engine import create_engine, session_factory
 from tests.e2e.conftest import BotClient, TeamsUser
 from tests.e2e.fake_connector import FakeConnector, Recorded

@@ -43,7 +43,7 @@ from benchmarks.faults_common import (
     shown,
     today,
 )
-from storage.demo import ALEX
+from bot.cli.demo_data import ALEX
 from storage.engine import create_engine, session_factory
 from storage.models import Child, DialogSave, IssueResolution, Review, Staff
 from tests.e2e.conftest import BotClient

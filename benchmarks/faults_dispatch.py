@@ -6,7 +6,7 @@ counted by its idempotency key (``channelData.iroNotification.key``) with the mo
 Lost: keys never delivered (must be none). Duplicates: deliveries beyond the first for a key.
 Each is put down to the kill that came first after its first delivery: a key delivered, then its
 dispatcher killed before it committed ``sent``, then delivered again once the lease expired (the
-only way a duplicate can arise: ``bot/dispatcher.py``, "What exactly once means here"). PASS
+only way a duplicate can arise: ``bot/workers/dispatcher.py``, "What exactly once means here"). PASS
 needs none lost, all ``sent`` in the store, the surviving workers to stop cleanly (exit 0), and
 no kill to have caused more duplicates than one dispatcher has sends in flight
 (``--concurrency``): the bound the design promises.

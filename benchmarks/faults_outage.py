@@ -40,7 +40,7 @@ from benchmarks.dispatch_bench import key_of
 from benchmarks.faults_common import ALEX_USER, Server, say, scratch_store, shown
 from benchmarks.faults_dialog import choose_children
 from bot.app import STORE_UNAVAILABLE
-from storage.demo import ALEX
+from bot.cli.demo_data import ALEX
 from storage.engine import create_engine, session_factory
 from storage.models import IssueResolution, Staff
 from storage.outbox import enqueue

@@ -37,10 +37,10 @@ from botframework.connector.auth import MicrosoftAppCredentials
 
 from benchmarks.over_http import teams_activity
 from bot.adapter import ModelBodySerializer, parse_activity, serialise_invoke_body
-from bot.cards.common import help_card
-from bot.cards.due import next_review_card
 from bot.handler import card_invoke_response, reply_activity
 from bot.model_json import read_activity
+from cards.common import help_card
+from cards.due import next_review_card
 from domain.ports import ChildSummary
 from domain.reviews import review_schedule
 from domain.rules import load_rules

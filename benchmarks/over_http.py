@@ -79,7 +79,7 @@ def teams_activity(
 
 def shown(reply: Recorded) -> str:
     """What a delivered reply shows: its Adaptive Cards' text rendering, or its text."""
-    from bot.cards.elements import card_to_text
+    from cards.elements import card_to_text
 
     cards = [a["content"] for a in reply.attachments if a.get("contentType") == ADAPTIVE_CARD]
     return "\n".join(card_to_text(c) for c in cards) if cards else (reply.text or "")

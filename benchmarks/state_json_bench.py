@@ -1,5 +1,5 @@
 """CPU per call of writing and reading the conversation state: jsonpickle against
-``storage/state_json.py``, and the store's whole ``_serialise``/``_deserialise``.
+``bot/state_json.py``, and the store's whole ``_serialise``/``_deserialise``.
 
 Run: `.venv/bin/python -m benchmarks.state_json_bench [--n 2000] [--repeat 5]`
 
@@ -20,10 +20,10 @@ from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 
 from benchmarks.model_json_bench import per_call, per_call_options
-from bot.cards.ir import reasons_card
+from bot import state_json
+from bot.state import _deserialise, _serialise
+from cards.ir import reasons_card
 from domain.rules import load_rules
-from storage import state_json
-from storage.bot_state import _deserialise, _serialise
 
 
 def next_review_state() -> dict[str, object]:

@@ -26,14 +26,14 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from bot.understanding import (
+from understanding import (
     ChildCandidate,
     ChildIndex,
     ConversationContext,
     resolve_child,
     understand,
 )
-from bot.understanding.dates import Direction, dateparser_date
+from understanding.dates import Direction, dateparser_date
 
 GIVEN = """Jamie Liam Aisha Mohammed Olivia Renée Tyler Chloe Noah Amelia Kai Łucja Siobhán Oisín
 Mia Ella-Rose Harry Priya Leo Freya Callum Jayden Ruby Alfie Sophie Sofia Ethan Grace Will Hope
@@ -194,14 +194,14 @@ def understand_section(rounds: int) -> None:
 
     code = (
         "import time; t0 = time.perf_counter(); from datetime import date; "
-        "from bot.understanding import understand; t1 = time.perf_counter(); "
+        "from understanding import understand; t1 = time.perf_counter(); "
         'understand("When is Jamie Smith\'s next review?", date(2026, 11, 26)); '
         "t2 = time.perf_counter(); print(f'{(t1 - t0) * 1000:.0f} {(t2 - t1) * 1000:.0f}')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     import_ms, first_ms = out.stdout.split()
     print(
-        f"\nFresh process: importing bot.understanding {import_ms} ms; the first understand() "
+        f"\nFresh process: importing understanding {import_ms} ms; the first understand() "
         f"{first_ms} ms (loads the rules file, compiles patterns)."
     )
 

@@ -269,7 +269,7 @@ class _AiohttpResponse(AsyncClientResponse):
     Its ``internal_response`` is a ``requests.Response`` carrying the status, headers, reason,
     URL and body, as msrest's own transport gives: msrest's ``HttpOperationError`` exposes it
     as ``error.response``, and callers read ``error.response.status_code`` and ``.headers``
-    (bot/dispatcher.py does).
+    (bot/workers/dispatcher.py does).
     """
 
     def __init__(self, request: ClientRequest, response: aiohttp.ClientResponse, body: bytes):

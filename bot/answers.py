@@ -10,10 +10,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards.common import date_line, ir_list_card, ir_status_card
-from bot.cards.due import due_list_card, next_review_card
-from bot.cards.elements import Card, card, facts, heading, text
-from bot.understanding import DuePeriod, IrScope
+from cards.common import date_line, ir_list_card, ir_status_card
+from cards.due import due_list_card, next_review_card
+from cards.elements import Card, card, facts, heading, text
 from domain import child_protection
 from domain import issues_resolution as ir_model
 from domain.errors import DomainError
@@ -26,6 +25,7 @@ from storage.repositories import SqlChildRepository
 from storage.repositories.child_protection import cp_plans_for
 from storage.repositories.ir_lists import IrListScope, list_irs, may_read_ir
 from storage.repositories.issues import IrNotFound, load_ir
+from understanding import DuePeriod, IrScope
 
 
 @dataclass(frozen=True)

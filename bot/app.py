@@ -31,9 +31,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import IroCloudAdapter, create_adapter
-from bot.dispatcher import DispatchPolicy, attach_dispatcher, build_dispatcher
-from bot.scheduler import SchedulerConfig, attach_scheduler, build_scheduler
 from bot.settings import Settings
+from bot.workers.dispatcher import DispatchPolicy, attach_dispatcher, build_dispatcher
+from bot.workers.scheduler import SchedulerConfig, attach_scheduler, build_scheduler
 from storage.engine import create_engine, is_store_unavailable
 
 logger = logging.getLogger(__name__)
@@ -74,9 +74,9 @@ def create_app(
     ``adapter``: defaults to ``create_adapter(settings)``; an adapter without a turn-error
     handler gets ``on_turn_error`` below. The app closes the adapter's kept clients when it
     shuts down either way.
-    ``dispatch``: when given, the outbox dispatcher (``bot/dispatcher.py``) runs in this
+    ``dispatch``: when given, the outbox dispatcher (``bot/workers/dispatcher.py``) runs in this
     process for the app's lifetime (``iro-bot serve`` passes it; tests leave it off).
-    ``schedule``: when given, the reminder scheduler (``bot/scheduler.py``) runs likewise.
+    ``schedule``: when given, the reminder scheduler (``bot/workers/scheduler.py``) runs likewise.
     """
     if adapter is None:
         adapter = create_adapter(settings, on_turn_error=on_turn_error)

@@ -15,9 +15,9 @@ from contextlib import AbstractAsyncContextManager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.understanding import ChildCandidate, ChildIndex
 from domain.ports import StaffMember, visibility_for
 from storage.repositories import SqlChildRepository
+from understanding import ChildCandidate, ChildIndex
 
 
 class CaseloadCache:

@@ -45,8 +45,14 @@ from botbuilder.schema import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import answers, qa_summary
-from bot.cards.asking import already_saved
-from bot.cards.common import (
+from bot.caseload import CaseloadCache
+from bot.held_replies import HeldReplies
+from bot.rosters import learn_from_roster
+from bot.services import BotServices
+from bot.staff_cache import RecentStaff
+from bot.state import SqlConversationState, StorageConflictError
+from cards.asking import already_saved
+from cards.common import (
     BUSY,
     CANCELLED,
     DIDNT_UNDERSTAND,
@@ -57,14 +63,15 @@ from bot.cards.common import (
     help_card,
     welcome_card,
 )
-from bot.cards.elements import Card, card_to_text
-from bot.cards.ir_card import GOOD, WARNING, ir_card, notice_card
-from bot.caseload import CaseloadCache
-from bot.held_replies import HeldReplies
-from bot.rosters import learn_from_roster
-from bot.services import BotServices
-from bot.staff_cache import RecentStaff
-from bot.understanding import (
+from cards.elements import Card, card_to_text
+from cards.ir_card import GOOD, WARNING, ir_card, notice_card
+from dialogs.prompts import NONCE_KEY, message_digest
+from domain.ports import ChildSummary, StaffMember, visibility_for
+from storage import ir_actions, ir_cards
+from storage.audit import record_audit, take_held_audits
+from storage.conversations import remember_conversation
+from storage.repositories import SqlChildRepository, SqlStaffRepository
+from understanding import (
     ChildCandidate,
     ChildRefKind,
     ConversationContext,
@@ -74,13 +81,6 @@ from bot.understanding import (
     resolve_child,
     understand,
 )
-from dialogs.prompts import NONCE_KEY, message_digest
-from domain.ports import ChildSummary, StaffMember, visibility_for
-from storage import ir_actions, ir_cards
-from storage.audit import record_audit, take_held_audits
-from storage.bot_state import SqlConversationState, StorageConflictError
-from storage.conversations import remember_conversation
-from storage.repositories import SqlChildRepository, SqlStaffRepository
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answers import Reply
-from bot.cards.summary import ir_summary_card, reviews_summary_card
+from cards.summary import ir_summary_card, reviews_summary_card
 from domain.calendar import add_months
 from domain.ports import StaffMember
 from domain.reporting import Period, ir_figures, previous_period, review_facts, review_figures

@@ -16,9 +16,9 @@ from bot.clock import today_in
 from bot.handler import IroBot
 from bot.services import BotServices
 from bot.settings import Settings
+from bot.state import SqlAlchemyStorage, SqlConversationState
 from dialogs import build_dialog_set
 from domain.rules import load_rules
-from storage.bot_state import SqlAlchemyStorage, SqlConversationState
 from storage.engine import session_factory
 
 

@@ -10,9 +10,9 @@ from typing import Any
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.cards.reviews import book_confirm_card, booking_question, review_booked_card
 from bot.caseload import CaseloadCache
 from bot.services import BotServices
+from cards.reviews import book_confirm_card, booking_question, review_booked_card
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,

@@ -14,7 +14,9 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.cards.reviews import (
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from cards.reviews import (
     BF_REASON_EMPTY,
     BF_REASON_MAX,
     BF_REASON_TOO_LONG,
@@ -23,8 +25,6 @@ from bot.cards.reviews import (
     bring_forward_reason_question,
     brought_forward_card,
 )
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from dialogs.child import staff_from
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (

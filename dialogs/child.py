@@ -19,7 +19,9 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.cards.asking import (
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from cards.asking import (
     MAX_CHOICES,
     NOT_VISIBLE,
     TYPE_A_NAME,
@@ -30,9 +32,6 @@ from bot.cards.asking import (
     pick_a_listed_child,
     suggestions_card,
 )
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
-from bot.understanding import ChildCandidate, ChildIndex, ResolutionKind, resolve_child
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -45,6 +44,7 @@ from dialogs.prompts import (
     text_message,
 )
 from domain.ports import StaffMember
+from understanding import ChildCandidate, ChildIndex, ResolutionKind, resolve_child
 
 CHOOSE_CHILD = "choose_child"
 _STEPS = "choose_child.steps"

@@ -33,7 +33,9 @@ from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards.asking import (
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from cards.asking import (
     NOTHING_SAVED,
     SAVE_FAILED,
     YES_OR_NO,
@@ -41,10 +43,7 @@ from bot.cards.asking import (
     date_not_read,
     date_not_real,
 )
-from bot.cards.elements import Card
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
-from bot.understanding import Direction, read_date
+from cards.elements import Card
 from dialogs.child import CHOOSE_CHILD, ChooseChildDialog, display_name, staff_from
 from dialogs.prompts import (
     Accepted,
@@ -60,6 +59,7 @@ from dialogs.prompts import (
 from domain.errors import DomainError
 from domain.ports import StaffMember
 from storage import dialog_saves
+from understanding import Direction, read_date
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -14,7 +14,9 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.cards.paperwork import (
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from cards.paperwork import (
     BOTH,
     WHICH_FALLBACK,
     WHICH_NOT_READ,
@@ -23,8 +25,6 @@ from bot.cards.paperwork import (
     sent_question,
     which_card,
 )
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from dialogs.child import staff_from
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (

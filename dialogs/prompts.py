@@ -39,8 +39,8 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogInstance, DialogReas
 from botbuilder.dialogs.dialog_turn_result import DialogTurnResult
 from botbuilder.schema import Activity, ActivityTypes, InputHints
 
-from bot.cards.asking import SOMETHING_WRONG, STALE_CARD, STILL_STUCK
-from bot.cards.elements import Card, card_to_text
+from cards.asking import SOMETHING_WRONG, STALE_CARD, STILL_STUCK
+from cards.elements import Card, card_to_text
 from storage.engine import is_store_unavailable
 
 logger = logging.getLogger(__name__)

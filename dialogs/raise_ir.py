@@ -16,7 +16,9 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.cards.ir import (
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from cards.ir import (
     DESCRIPTION_EMPTY,
     DESCRIPTION_MAX,
     DESCRIPTION_TOO_LONG,
@@ -34,11 +36,6 @@ from bot.cards.ir import (
     stage_fallback,
     stage_not_read,
 )
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
-from bot.understanding.dates import Canonical
-from bot.understanding.entities import find_ir_reasons, find_stage
-from bot.understanding.text import clean, tokenise
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,
@@ -54,6 +51,9 @@ from dialogs.prompts import (
 from domain.errors import RulesError
 from domain.rules import RuleSet
 from storage.actions import preview_stage_owner, raise_issue
+from understanding.dates import Canonical
+from understanding.entities import find_ir_reasons, find_stage
+from understanding.text import clean, tokenise
 
 RAISE_IR = "raise_ir"
 _ASK_REASONS = "raise_ir.reasons"

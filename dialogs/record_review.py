@@ -15,7 +15,9 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.cards.reviews import (
+from bot.caseload import CaseloadCache
+from bot.services import BotServices
+from cards.reviews import (
     LATE_REASON_EMPTY,
     LATE_REASON_MAX,
     LATE_REASON_TOO_LONG,
@@ -27,11 +29,6 @@ from bot.cards.reviews import (
     record_confirm_card,
     review_recorded_card,
 )
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
-from bot.understanding.dates import Canonical
-from bot.understanding.entities import find_part
-from bot.understanding.text import clean, tokenise
 from dialogs.child import staff_from
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
@@ -47,6 +44,9 @@ from dialogs.prompts import (
 from domain.errors import DomainError
 from domain.reviews import ReviewPart
 from storage.actions import ReviewCheck, next_review_for, preview_review, record_review
+from understanding.dates import Canonical
+from understanding.entities import find_part
+from understanding.text import clean, tokenise
 
 RECORD_REVIEW = "record_review"
 _ASK_DATE = "record_review.date"

@@ -1,7 +1,7 @@
 """Which reminders are due today: the scheduler's rules, with no I/O and no clock.
 
-The scheduler (``bot/scheduler.py``) gathers facts from the store, asks this module what is due
-on ``today`` and writes one outbox notification per ``Reminder``. What is due:
+The scheduler (``bot/workers/scheduler.py``) gathers facts from the store, asks this module what
+is due on ``today`` and writes one outbox notification per ``Reminder``. What is due:
 
 - **IR-STAGE**, to the current stage's owner (and their delegate): a heads-up when the warning
   point comes (``ir_warning_working_days``, 2 by default, before the response is due), a reminder

@@ -26,7 +26,7 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE || "playwright-core");
 
 const OUT = process.env.OUT || "/tmp/iro-playground-walkthrough";
 const CHILD = process.env.CHILD || "Reza Karimi";
-const PORTS = { alex: 56150, megan: 56151, adele: 56152 }; // bot/playground.py: port_for
+const PORTS = { alex: 56150, megan: 56151, adele: 56152 }; // bot/cli/playground.py: port_for
 const WAIT = 30_000; // one bot turn, or one proactive delivery, on a loaded 2-core machine
 
 mkdirSync(OUT, { recursive: true });

@@ -4,7 +4,7 @@ An entry is written in the caller's transaction when it is recorded, so it commi
 change it records or not at all. A question's session (``bot.services.BotServices.answering``)
 instead *holds* its entries (``hold_audits``): its reads run outside a transaction, and the
 entries are written at the end of the turn together with the conversation state
-(``storage.bot_state.SqlAlchemyStorage.write_with_audits``), both or neither.
+(``bot.state.SqlAlchemyStorage.write_with_audits``), both or neither.
 """
 
 from __future__ import annotations

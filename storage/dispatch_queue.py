@@ -1,7 +1,7 @@
 """The outbox as a work queue: claiming due notifications, and recording what became of them.
 
 Every function here is one short statement (or two) on the caller's session; the caller owns
-the transaction. ``bot/dispatcher.py`` drives them; nothing here knows about Teams.
+the transaction. ``bot/workers/dispatcher.py`` drives them; nothing here knows about Teams.
 
 **Claiming** (``claim_due``) hands a dispatcher a *lease*: the rows it returns are ``sending``,
 ``claimed_by`` a token unique to that claim, ``claimed_until`` the lease's end. A row is due

@@ -4,7 +4,7 @@ of sent cards that lets every copy be updated in place ("Cards stay true").
 What lives here, and why in ``storage``:
 
 - ``IrCardView``: everything the IR card shows, read from the store in one place
-  (``load_ir_card``). ``bot/cards/ir_card.py`` turns it into an Adaptive Card; it needs no
+  (``load_ir_card``). ``cards/ir_card.py`` turns it into an Adaptive Card; it needs no
   session, so the card builder stays a pure function.
 - ``IrParties`` and the rights functions: who may answer a stage (its owner or the owner's
   delegate) and who may direct the IR (the raising IRO or a QA manager). The same functions
@@ -27,7 +27,7 @@ What lives here, and why in ``storage``:
       on between rendering and recording); ``copies_to_update`` lists it too, so the next
       action or refresh of that IR's card edits it.
 
-  ``IrCardHooks(rules, today, render)`` wraps both in the shape of ``bot.dispatcher``'s
+  ``IrCardHooks(rules, today, render)`` wraps both in the shape of ``bot.workers.dispatcher``'s
   ``DispatchHooks(prepare=..., on_sent=...)``.
 
 Payloads (JSON, see ``storage/outbox.py``): an IR card notification is
@@ -492,7 +492,7 @@ async def _notice(
 
 # -- the dispatcher's hooks -------------------------------------------------------------------
 
-#: (view, the recipient's rights) -> Adaptive Card; ``bot.cards.ir_card.ir_card`` is one.
+#: (view, the recipient's rights) -> Adaptive Card; ``cards.ir_card.ir_card`` is one.
 CardRenderer = Callable[[IrCardView, CardRights], dict[str, Any]]
 
 
@@ -572,7 +572,7 @@ class _Claimed(Protocol):
 
 
 class _Delivered(Protocol):
-    """What the hooks read of a successful send (``bot.dispatcher.Delivered``)."""
+    """What the hooks read of a successful send (``bot.workers.dispatcher.Delivered``)."""
 
     conversation_id: str
     activity_id: str | None
@@ -581,9 +581,9 @@ class _Delivered(Protocol):
 
 @dataclass(frozen=True)
 class IrCardHooks:
-    """``prepare_delivery`` and ``record_delivery`` in the shape ``bot.dispatcher`` takes::
+    """``prepare_delivery`` and ``record_delivery`` in the shape ``bot.workers.dispatcher`` takes::
 
-    hooks = IrCardHooks(rules, today=services.today, render=bot.cards.ir_card.ir_card)
+    hooks = IrCardHooks(rules, today=services.today, render=cards.ir_card.ir_card)
     Dispatcher(..., hooks=DispatchHooks(prepare=hooks.prepare, on_sent=hooks.on_sent))
     """
 

@@ -74,13 +74,11 @@ def model_metadata() -> MetaData:
     """``Base.metadata`` with every table iro-bot owns registered on it.
 
     The one place that knows which modules declare tables: env.py (autogenerate) and the drift
-    test use it. ``storage.models`` holds the domain's tables; ``storage.bot_state`` declares
-    ``bot_state`` beside the botbuilder ``Storage`` that uses it. ``storage.models`` does not
-    import ``storage.bot_state`` (there is no cycle, but it would make every user of the models
-    load botbuilder, ~0.6 s, and tie the schema package to the SDK), so it is imported here.
-    Imported lazily so that ``check_schema`` at start-up costs no model imports.
+    test use it. ``storage.models`` holds the domain's tables; ``storage.conversation_state``
+    declares ``bot_state`` beside the statements that use it. Imported lazily so that
+    ``check_schema`` at start-up costs no model imports.
     """
-    import storage.bot_state
+    import storage.conversation_state
     import storage.models  # noqa: F401
 
     return Base.metadata

@@ -3,7 +3,7 @@
 ``enqueue`` adds a notification to the caller's transaction, so it is stored exactly when the
 change that causes it is (an IR raised, a stage escalated) and never without it. The idempotency
 key makes enqueueing the same notification twice harmless: the second is ignored. Delivering
-them is the dispatcher's job (``bot/dispatcher.py``).
+them is the dispatcher's job (``bot/workers/dispatcher.py``).
 
 Payload shape (JSON): ``{"text": str}`` and/or ``{"card": <Adaptive Card dict>, "summary": str}``,
 plus optional routing keys the dispatcher and card updates use (``"ir_reference"``).

@@ -1,4 +1,5 @@
-"""The small reads the scheduler (``bot/scheduler.py``) needs to decide which reminders are due.
+"""The small reads the scheduler (``bot/workers/scheduler.py``) needs to decide which reminders
+are due.
 
 Each returns the plain facts ``domain.reminders`` takes (staff ids, dates), so the rules stay in
 the domain. Every read is bounded by a date range on an indexed column, so a tick costs the

@@ -2,7 +2,7 @@
 
 Kinds: ``people``, ``children``, ``reviews``, ``irs`` (CSV files) and ``ssda903`` (a directory
 holding the national return's CSVs). ``run_import`` is the one entry point; the command line in
-``bot/import_command.py`` only parses arguments and prints the report.
+``bot/cli/import_command.py`` only parses arguments and prints the report.
 
 Shared behaviour (``framework`` and ``runner``): each file gets a summary (rows read, created,
 updated, unchanged, rejected); every rejected row is listed with file, line, column and reason;

@@ -62,14 +62,14 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import APOLOGY, create_app
-from bot.cards.asking import SOMETHING_WRONG
-from bot.cards.elements import card_to_text
+from bot.cli.demo_data import PLAYGROUND_USERS, seed_demo
 from bot.handler import CARD_ACTION_FAILED
 from bot.settings import Settings
 from bot.wiring import build_bot
+from cards.asking import SOMETHING_WRONG
+from cards.elements import card_to_text
 from domain.rules import load_rules
 from storage.base import Base
-from storage.demo import PLAYGROUND_USERS, seed_demo
 from storage.engine import session_factory
 from storage.ir_actions import CardVerb
 from storage.ir_cards import load_ir_card, may_answer, may_direct

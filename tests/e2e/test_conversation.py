@@ -14,14 +14,14 @@ import pytest_asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cards.common import UNKNOWN_USER
-from bot.cards.elements import card_to_text
+from bot.cli.demo_data import ADELE, ALEX, MEGAN, seed_demo
 from bot.settings import Settings
 from bot.wiring import build_bot
+from cards.common import UNKNOWN_USER
+from cards.elements import card_to_text
 from domain.formatting import long_date
 from domain.reviews import review_schedule
 from domain.rules import load_rules
-from storage.demo import ADELE, ALEX, MEGAN, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Child, IssueResolution, Review, Staff

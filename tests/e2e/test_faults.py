@@ -27,12 +27,13 @@ from sqlalchemy.ext.asyncio import create_async_engine as create_bare_async_engi
 from sqlalchemy.pool import NullPool
 
 from bot.app import APOLOGY, STORE_UNAVAILABLE
-from bot.cards.elements import card_to_text
+from bot.cli.demo_data import ALEX, seed_demo
 from bot.settings import Settings
+from bot.state import SqlConversationState
 from bot.wiring import build_bot
+from cards.elements import card_to_text
 from domain.rules import load_rules
-from storage.bot_state import BotStateRecord, SqlConversationState
-from storage.demo import ALEX, seed_demo
+from storage.conversation_state import BotStateRecord
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Child, DialogSave, IssueResolution, Review, Staff
@@ -220,7 +221,7 @@ async def test_a_turn_that_fails_sends_only_the_apology_and_keeps_the_dialog(
     async def failing_save(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the state could not be saved")
 
-    # The bot's conversation state (storage.bot_state: written only when it changed).
+    # The bot's conversation state (bot.state: written only when it changed).
     monkeypatch.setattr(SqlConversationState, "save_changes", failing_save)
     replies = await client.send("1, 4")
     assert [shown(r) for r in replies] == [APOLOGY]  # not "Describe the issue", then sorry

@@ -6,7 +6,7 @@ back from the fake connector.
 Notifications are delivered by ``deliver_pending`` below: a small stand-in for the dispatcher
 that takes the same path (``adapter.continue_conversation`` on the stored reference) and calls
 the same hooks around each send (``storage.ir_cards.IrCardHooks``). The last test runs the real
-``bot.dispatcher.Dispatcher`` with those hooks, when it is there.
+``bot.workers.dispatcher.Dispatcher`` with those hooks, when it is there.
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import ADAPTER_KEY
-from bot.cards.common import UNKNOWN_USER
-from bot.cards.elements import card_to_text
-from bot.cards.ir_card import ir_card
+from bot.cli.demo_data import ADELE, ALEX, ISAIAH, MEGAN, PATTI, seed_demo
 from bot.settings import Settings
 from bot.wiring import build_bot
+from cards.common import UNKNOWN_USER
+from cards.elements import card_to_text
+from cards.ir_card import ir_card
 from domain.ports import StaffMember
 from domain.rules import load_rules
 from storage.actions import raise_issue
-from storage.demo import ADELE, ALEX, ISAIAH, MEGAN, PATTI, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.ir_cards import IrCardHooks
 from storage.migrate import upgrade
@@ -236,7 +236,7 @@ async def world(
 
 async def deliver_pending(world: World) -> list[Sent]:
     """Deliver every pending notification through the adapter's proactive path, with the
-    dispatcher's IR card hooks around each send. A stand-in for ``bot.dispatcher``."""
+    dispatcher's IR card hooks around each send. A stand-in for ``bot.workers.dispatcher``."""
     hooks = IrCardHooks(RULES, today=lambda: TODAY, render=ir_card)
     adapter = world.app.app[ADAPTER_KEY]
     async with world.sessions() as session:
@@ -530,7 +530,7 @@ async def test_logs_hold_no_names_or_free_text(
 
 
 async def test_with_the_real_dispatcher(world: World) -> None:
-    dispatcher_module = pytest.importorskip("bot.dispatcher")
+    dispatcher_module = pytest.importorskip("bot.workers.dispatcher")
     hooks = IrCardHooks(RULES, today=lambda: TODAY, render=ir_card)
     dispatcher = dispatcher_module.Dispatcher(
         world.app.app[ADAPTER_KEY], session_factory(world.engine),

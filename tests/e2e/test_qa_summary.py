@@ -13,13 +13,13 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cards.elements import card_to_text
+from bot.cli.demo_data import ALEX, seed_demo
 from bot.qa_summary import NOT_FOR_YOU
 from bot.settings import Settings
 from bot.wiring import build_bot
+from cards.elements import card_to_text
 from domain.reporting import Compared, Period, ir_figures, review_facts, review_figures
 from domain.rules import load_rules
-from storage.demo import ALEX, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Staff

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot import dispatcher as dispatcher_module
 from bot.app import ADAPTER_KEY
-from bot.cards.ir_card import ir_card
-from bot.scheduler import Scheduler
+from bot.workers import dispatcher as dispatcher_module
+from bot.workers.scheduler import Scheduler
+from cards.ir_card import ir_card
 from storage.engine import session_factory
 from storage.ir_actions import Input
 from storage.ir_cards import IrCardHooks

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.demo import ADELE, MEGAN
+from bot.cli.demo_data import ADELE, MEGAN
 from storage.engine import session_factory
 from storage.models import Staff
 from tests.e2e.test_conversation import Demo, demo  # noqa: F401  (the seeded-demo fixture)

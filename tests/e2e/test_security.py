@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import StartupRefusedError, check_startup, is_loopback
+from bot.cli.demo_data import seed_demo
 from bot.settings import Settings
 from bot.wiring import build_bot
 from domain.rules import load_rules
-from storage.demo import seed_demo
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.e2e.conftest import BotClient, local_settings

@@ -23,9 +23,9 @@ from botframework.connector.auth import MicrosoftAppCredentials
 
 from bot import cli
 from bot.app import APOLOGY, StartupRefusedError, check_startup, is_loopback
-from bot.cards.common import UNKNOWN_USER
 from bot.settings import Settings
 from bot.wiring import build_bot
+from cards.common import UNKNOWN_USER
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from tests.e2e.conftest import ALEX, BOT_ID, BotClient, local_settings

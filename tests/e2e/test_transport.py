@@ -78,7 +78,7 @@ async def outcome(connector: FakeConnector, case: Case, *, aiohttp: bool) -> tup
         result: Any = type(await case.call(client)).__name__
     except Exception as exc:
         # What callers read from msrest's errors: the type, and the response as requests
-        # gives it (status and headers), e.g. bot/dispatcher.py's classification.
+        # gives it (status and headers), e.g. bot/workers/dispatcher.py's classification.
         response = getattr(exc, "response", None)
         result = (type(exc).__name__, type(response).__name__,
                   getattr(response, "status_code", None),

@@ -16,12 +16,12 @@ import pytest_asyncio
 from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cards.common import UNKNOWN_USER
+from bot.cli.demo_data import ALEX, seed_demo
 from bot.handler import IroBot
 from bot.settings import Settings
 from bot.staff_cache import DEFAULT_TTL_SECONDS, RecentStaff
 from bot.wiring import build_bot
-from storage.demo import ALEX, seed_demo
+from cards.common import UNKNOWN_USER
 from storage.engine import session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Child, Staff

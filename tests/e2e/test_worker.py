@@ -18,7 +18,7 @@ from botbuilder.core import ActivityHandler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import cli
-from bot.dispatcher import CHANNEL_DATA_KEY, DISPATCHER_KEY, DispatchPolicy
+from bot.workers.dispatcher import CHANNEL_DATA_KEY, DISPATCHER_KEY, DispatchPolicy
 from storage import migrate
 from storage.conversations import remember_conversation
 from storage.engine import create_engine, session_factory

@@ -45,13 +45,9 @@ from hypothesis import strategies as st
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.state import SqlAlchemyStorage, SqlConversationState
 from storage.audit import AuditValues, hold_audits, record_audit, take_held_audits
-from storage.bot_state import (
-    BotStateRecord,
-    SqlAlchemyStorage,
-    SqlConversationState,
-    StorageConflictError,
-)
+from storage.conversation_state import BotStateRecord, StorageConflictError
 from storage.models import AuditEntry
 
 
@@ -622,7 +618,7 @@ class Writes(list[str]):
 
     def __init__(self, storage: SqlAlchemyStorage) -> None:
         super().__init__()
-        self._engine = storage._engine.sync_engine
+        self._engine = storage.store._engine.sync_engine
         event.listen(self._engine, "before_cursor_execute", self._record)
 
     def _record(self, _conn: object, _cursor: object, sql: str, *_rest: object) -> None:
@@ -684,7 +680,7 @@ class Statements(list[str]):
 
     def __init__(self, storage: SqlAlchemyStorage) -> None:
         super().__init__()
-        engine = storage._engine.sync_engine
+        engine = storage.store._engine.sync_engine
         event.listen(engine, "before_cursor_execute",
                      lambda _c, _cur, sql, *_a: self.append(sql.split()[0].upper()))  # fmt: skip
         event.listen(engine, "commit", lambda _conn: self.append("COMMIT"))
@@ -724,7 +720,7 @@ async def test_a_changed_state_and_its_audit_entry_are_written_together_in_one_r
     entries = await _held_read_entry(sessions, "2")
     statements = Statements(storage)
     await state.save_changes_with(turn, entries)
-    if storage._engine.dialect.name == "postgresql":
+    if storage.store._engine.dialect.name == "postgresql":
         # The eTag-checked UPDATE and the entry inserted from its RETURNING row: one statement,
         # no BEGIN or COMMIT (autocommit).
         assert statements == ["WITH"]
@@ -747,7 +743,7 @@ async def test_a_changed_state_alone_is_one_statement_on_postgresql(storage: Sql
     await state.create_property("last_child").set(turn, {"pk": 2})
     statements = Statements(storage)
     await state.save_changes(turn)
-    if storage._engine.dialect.name == "postgresql":
+    if storage.store._engine.dialect.name == "postgresql":
         assert statements == ["UPDATE"]  # eTag-checked, atomic by itself: no BEGIN, COMMIT
     else:
         assert statements == ["UPDATE", "COMMIT"]
@@ -785,7 +781,7 @@ async def test_an_unchanged_state_writes_only_the_question_s_audit_entry(
     assert await state.create_property("last_child").get(again) == {"pk": 1}
     statements = Statements(storage)
     await state.save_changes_with(again, await _held_read_entry(sessions, "1"))
-    if storage._engine.dialect.name == "postgresql":
+    if storage.store._engine.dialect.name == "postgresql":
         assert statements == ["INSERT"]  # one statement is atomic by itself: no BEGIN, COMMIT
     else:
         assert statements == ["INSERT", "COMMIT"]

@@ -4,8 +4,8 @@ A tiny test bot stands in for the handler: it begins a dialog with the options t
 would pass, routes every later message (typed text or a card's submitted data) into the
 DialogSet, treats "cancel" as the handler does (cancel_all_dialogs) and saves the conversation
 state in ``SqlAlchemyStorage`` after every turn. The store is the demo authority
-(``storage.demo``, 40 children, today Monday 2 March 2026): Alex Wilber is the IRO, his children's
-social worker is Megan Bowen, whose managers are a practice supervisor, Adele Vance (team
+(``bot.cli.demo_data``, 40 children, today Monday 2 March 2026): Alex Wilber is the IRO, his
+children's social worker is Megan Bowen, whose managers are a practice supervisor, Adele Vance (team
 manager), Isaiah Langer (service manager), Patti Fernandez and Lynne Robbins.
 
 What is checked: each happy path writes exactly one row with the right values and deadlines;
@@ -35,9 +35,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cards.elements import card_to_text
 from bot.caseload import CaseloadCache
+from bot.cli.demo_data import seed_demo
 from bot.services import BotServices
+from bot.state import SqlAlchemyStorage
+from cards.elements import card_to_text
 from dialogs import build_dialog_set
 from dialogs.common import yes_or_no
 from dialogs.prompts import NONCE_KEY, Rejected
@@ -47,8 +49,7 @@ from domain.calendar import add_months
 from domain.formatting import long_date
 from domain.ports import StaffMember
 from domain.rules import load_rules
-from storage.bot_state import BotStateRecord, SqlAlchemyStorage
-from storage.demo import seed_demo
+from storage.conversation_state import BotStateRecord
 from storage.models import (
     AuditEntry,
     BroughtForwardDirection,

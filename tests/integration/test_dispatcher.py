@@ -1,7 +1,7 @@
 """The outbox dispatcher against the fake Bot Connector over real HTTP, on SQLite and PostgreSQL.
 
 Each test writes staff, conversation references and notifications into a fresh store, runs a
-``Dispatcher`` (``bot/dispatcher.py``) in this process until nothing is due, and reads what
+``Dispatcher`` (``bot/workers/dispatcher.py``) in this process until nothing is due, and reads what
 arrived at the connector (``tests/e2e/fake_connector.py``) and what the store says. Faults are
 injected at the connector: 429 with Retry-After, 500, 403 ``BotNotInConversationRoster``, slow
 answers. The clock is a fake one the tests move, so retries are checked without waiting.
@@ -26,7 +26,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapter import IroCloudAdapter, create_adapter
-from bot.dispatcher import (
+from bot.settings import Settings
+from bot.workers.dispatcher import (
     CHANNEL_DATA_KEY,
     Delivered,
     Dispatcher,
@@ -34,7 +35,6 @@ from bot.dispatcher import (
     DispatchPolicy,
     report_text,
 )
-from bot.settings import Settings
 from storage import dispatch_queue as queue
 from storage.conversations import remember_conversation
 from storage.dispatch_queue import DELIVERY_REPORT_KIND, REPORT_TO, ClaimedNotification

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.asyncio import create_async_engine as create_bare_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.state import SqlAlchemyStorage
 from storage.base import Base
-from storage.bot_state import BotStateRecord, SqlAlchemyStorage
+from storage.conversation_state import BotStateRecord
 from storage.engine import create_engine
 from tests.integration.conftest import postgres_url
 

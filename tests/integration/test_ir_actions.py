@@ -12,11 +12,11 @@ import pytest_asyncio
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cards.ir_card import ir_card
+from bot.cli.demo_data import ADELE, ALEX, ISAIAH, MEGAN, seed_demo
+from cards.ir_card import ir_card
 from domain.ports import StaffMember
 from domain.rules import load_rules
 from storage.actions import raise_issue
-from storage.demo import ADELE, ALEX, ISAIAH, MEGAN, seed_demo
 from storage.ir_actions import CardActionResult, Outcome, act_on_ir
 from storage.ir_cards import (
     REPORT_TO,

@@ -242,7 +242,7 @@ async def cli(engine: AsyncEngine, monkeypatch, capsys) -> Cli:
             return real(url, **kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr(storage.engine, "create_engine", in_schema)
-        monkeypatch.setattr("bot.import_command.create_engine", in_schema)
+        monkeypatch.setattr("bot.cli.import_command.create_engine", in_schema)
 
     async def run(*args: str | Path) -> tuple[int, str, str]:
         status = await asyncio.to_thread(main, [str(a) for a in args])

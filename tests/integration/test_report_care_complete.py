@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.cli.demo_data import seed_demo
 from bot.reports.csvfiles import write_csv
 from bot.reports.html import render_html
 from bot.reports.markdown import render_markdown
 from domain.reporting import Compared, Period, Report
 from domain.rules import load_rules
-from storage.demo import seed_demo
 from storage.importers.runner import run_import
 from storage.models import PeriodOfCare, Review
 from storage.reporting import build_report

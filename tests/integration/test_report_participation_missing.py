@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.cli.demo_data import seed_demo
 from bot.reports.csvfiles import csv_files
 from bot.reports.html import render_html
 from bot.reports.markdown import render_markdown
 from domain.report_missing import DURATION_BANDS, EPISODE_BANDS
 from domain.reporting import Compared, Period, Report, provenance_text
 from domain.rules import load_rules
-from storage.demo import seed_demo
 from storage.importers import run_import
 from storage.models import MissingEpisode, Review
 from storage.reporting import build_report

@@ -23,12 +23,13 @@ from botbuilder.core import ActivityHandler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import bot.scheduler as scheduler_module
-from bot import worker_command
+import bot.workers.scheduler as scheduler_module
 from bot.app import create_app
-from bot.dispatcher import DispatchPolicy
-from bot.scheduler import SCHEDULER_KEY, Scheduler, SchedulerConfig, attach_scheduler
+from bot.cli import worker_command
+from bot.cli.demo_data import ADELE, ALEX, ISAIAH, seed_demo
 from bot.settings import Settings
+from bot.workers.dispatcher import DispatchPolicy
+from bot.workers.scheduler import SCHEDULER_KEY, Scheduler, SchedulerConfig, attach_scheduler
 from domain.issues_resolution import IRStatus
 from domain.reminders import (
     BookingFacts,
@@ -40,7 +41,6 @@ from domain.reminders import (
 )
 from domain.rules import load_rules
 from storage import migrate
-from storage.demo import ADELE, ALEX, ISAIAH, seed_demo
 from storage.engine import create_engine, session_factory
 from storage.models import (
     AuditEntry,
@@ -161,7 +161,7 @@ async def test_a_monday_morning_tick_enqueues_exactly_what_is_due_and_only_once(
     assert len(rows) == len(got) == report.total  # one row per key
     kinds = Counter(kind for kind, _, _ in got)
     assert kinds == report.enqueued
-    # The demo puts something in every kind of reminder this morning (see storage/demo.py).
+    # The demo puts something in every kind of reminder this morning (see bot/cli/demo_data.py).
     assert set(kinds) >= {
         ReminderKind.IR_STAGE_SOON, ReminderKind.IR_STAGE_OVERDUE, ReminderKind.IR_ESCALATION,
         ReminderKind.IR_FORMAL_BREACHED, ReminderKind.REPORTS_SOON,

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
+from bot.cli.demo_data import seed_demo, store_is_empty
 from domain.issues_resolution import IRStatus, check_consistent, open_deadlines
 from domain.missing import strategy_meeting_triggers
 from domain.names import normalise_name
 from domain.reviews import BroughtForward, ReviewHeld, ReviewPart, minutes_due, review_schedule
 from domain.rules import load_rules
 from storage.base import Base
-from storage.demo import seed_demo, store_is_empty
 from storage.engine import create_engine, session_factory
 from storage.models import (
     AuditEntry,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.dispatcher import DeliveryFailure, DispatchPolicy, classify, report_text
+from bot.workers.dispatcher import DeliveryFailure, DispatchPolicy, classify, report_text
 from storage.dispatch_queue import parse_retry_after, retry_delay
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.adapter import create_adapter
-from bot.dispatcher import build_activity, build_dispatcher
 from bot.settings import Settings
+from bot.workers.dispatcher import build_activity, build_dispatcher
 from storage.dispatch_queue import ClaimedNotification
 from storage.engine import create_engine
 

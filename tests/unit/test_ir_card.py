@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.cards.elements import card_to_text
-from bot.cards.ir_card import GOOD, ir_card, notice_card
+from cards.elements import card_to_text
+from cards.ir_card import GOOD, ir_card, notice_card
 from domain.issues_resolution import IRStatus
 from domain.ports import StaffMember
 from storage.ir_cards import CardRights, IrCardView, IrParties, StageLine, card_rights

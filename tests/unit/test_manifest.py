@@ -18,8 +18,8 @@ from jsonschema import Draft4Validator
 from PIL import Image
 
 from bot.cli import main
-from bot.manifest_command import build_manifest, default_app_id
-from bot.understanding import Intent, understand
+from bot.cli.manifest_command import build_manifest, default_app_id
+from understanding import Intent, understand
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "manifest"

@@ -47,7 +47,6 @@ from msrest.serialization import Deserializer, Model, Serializer
 
 from bot import adapter
 from bot.adapter import ModelBodySerializer, parse_activity, serialise_invoke_body
-from bot.cards.common import help_card
 from bot.handler import card_invoke_response
 from bot.model_json import (
     ACTIVITY_READER,
@@ -57,6 +56,7 @@ from bot.model_json import (
     read_activity,
     read_timestamp,
 )
+from cards.common import help_card
 from tests.hostile_text import hostile_text
 
 DEPENDENCIES = Activity._infer_class_models()

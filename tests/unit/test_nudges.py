@@ -1,4 +1,4 @@
-"""The nudges' words (bot/cards/nudges.py) and the scheduler's settings, without a store."""
+"""The nudges' words (cards/nudges.py) and the scheduler's settings, without a store."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from datetime import date, time
 
 import pytest
 
-from bot.cards.elements import card_to_text
-from bot.cards.nudges import digest_nudge, follow_up_nudge, reports_nudge, when
-from bot.scheduler import SchedulerConfig, SchedulerSettings, load_scheduler_config
-from bot.understanding import Intent, understand
+from bot.workers.scheduler import SchedulerConfig, SchedulerSettings, load_scheduler_config
+from cards.elements import card_to_text
+from cards.nudges import digest_nudge, follow_up_nudge, reports_nudge, when
 from domain.ports import ChildSummary, StaffMember
 from domain.reminders import BookingFacts, HeldReviewFacts, follow_up_reminders, report_reminders
 from domain.reviews import decisions_due
 from domain.rules import load_rules
 from storage.reminder_queries import ChildLabel, DigestData
 from storage.repositories.ir_lists import IrSummary
+from understanding import Intent, understand
 
 RULES = load_rules()
 ZOE = ChildLabel(pk=7, child_id="C0007", name="Zoë O'Brien", iro_id=10, iro_name="Sam Patel")

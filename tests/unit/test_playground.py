@@ -19,9 +19,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot import run_command
-from bot.cli import build_parser
-from bot.playground import (
+from bot.cli import build_parser, run_command
+from bot.cli.demo_data import ADELE, ALEX, LYNNE, MEGAN, PLAYGROUND_USERS
+from bot.cli.playground import (
     DEFAULT_PEOPLE,
     FIRST_PORT,
     UnknownPersonError,
@@ -31,7 +31,6 @@ from bot.playground import (
     who,
     write_config,
 )
-from storage.demo import ADELE, ALEX, LYNNE, MEGAN, PLAYGROUND_USERS
 
 _USER = {
     "type": "object",

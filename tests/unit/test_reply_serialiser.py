@@ -32,11 +32,11 @@ from botframework.connector.auth import MicrosoftAppCredentials
 from msrest.serialization import Serializer
 
 from bot.adapter import ModelBodySerializer, is_plain_json, use_model_body_serializer
-from bot.cards.common import choose_child_card, help_card, welcome_card
-from bot.cards.due import due_list_card, next_review_card
-from bot.cards.ir import reasons_card
 from bot.handler import reply_activity
 from bot.model_json import Unsure
+from cards.common import choose_child_card, help_card, welcome_card
+from cards.due import due_list_card, next_review_card
+from cards.ir import reasons_card
 from dialogs.prompts import card_message, stamp, to_activity
 from domain.ports import ChildSummary
 from domain.reviews import review_schedule
@@ -109,7 +109,7 @@ ODD = 9
 
 
 def new_conversation() -> ConversationParameters:
-    """What the dispatcher sends to open a 1:1 (bot/dispatcher.py)."""
+    """What the dispatcher sends to open a 1:1 (bot/workers/dispatcher.py)."""
     return ConversationParameters(
         is_group=False, bot=ChannelAccount(id="28:bot", name="iro-bot"),
         members=[ChannelAccount(id="29:1abc", aad_object_id="a-b-c")], tenant_id="t",

@@ -1,4 +1,4 @@
-"""``storage/state_json.py`` writes and reads the bot state exactly as jsonpickle does.
+"""``bot/state_json.py`` writes and reads the bot state exactly as jsonpickle does.
 
 The oracle is jsonpickle itself (``Pickler().flatten``, ``Unpickler().restore``). States are
 generated as object graphs: JSON values, ``DialogState`` and ``DialogInstance`` (with extra
@@ -8,7 +8,7 @@ specially). Writing must give jsonpickle's JSON, text for text, or step aside (`
 reading jsonpickle's JSON (and hostile documents) must give an object graph that jsonpickle
 writes back identically (types, attributes, order and sharing), or step aside, and a document
 jsonpickle refuses must not be read here. A state of dialogs' language (no hostile value, no
-cycle) must never need the fallback: that is where the time is saved. ``storage/bot_state.py``
+cycle) must never need the fallback: that is where the time is saved. ``bot/state.py``
 is held to the same oracle through ``_serialise``/``_deserialise``.
 """
 
@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 
-from storage import state_json
-from storage.bot_state import _class_missing, _deserialise, _serialise
-from storage.state_json import Unsure
+from bot import state_json
+from bot.state import _class_missing, _deserialise, _serialise
+from bot.state_json import Unsure
 
 PROPERTIES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.understanding import (
+from understanding import (
     ChildCandidate,
     ChildIndex,
     ChildRefKind,

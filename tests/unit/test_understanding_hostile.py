@@ -16,7 +16,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import qa_summary
-from bot.understanding import (
+from dialogs.common import NO, YES, yes_or_no
+from dialogs.prompts import Rejected
+from dialogs.raise_ir import reasons_from_text, stage_key
+from dialogs.record_review import part_from_text
+from domain.reviews import ReviewPart
+from domain.rules import load_rules
+from tests.hostile_text import CATEGORIES, PIECES, hostile_text
+from tests.unit.test_understanding import CASELOAD, INDEX
+from understanding import (
     ChildRefKind,
     ConversationContext,
     Direction,
@@ -27,14 +35,6 @@ from bot.understanding import (
     resolve_child,
     understand,
 )
-from dialogs.common import NO, YES, yes_or_no
-from dialogs.prompts import Rejected
-from dialogs.raise_ir import reasons_from_text, stage_key
-from dialogs.record_review import part_from_text
-from domain.reviews import ReviewPart
-from domain.rules import load_rules
-from tests.hostile_text import CATEGORIES, PIECES, hostile_text
-from tests.unit.test_understanding import CASELOAD, INDEX
 
 RULES = load_rules()
 HOSTILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

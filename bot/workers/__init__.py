@@ -1,0 +1,1 @@
+"""Background workers: the outbox dispatcher and the reminder scheduler."""

@@ -1,0 +1,98 @@
+"""Cards for the conversation itself: welcome, help, refusals, choosing a child, IR lists.
+
+The prose a user reads is kept here so it can be reviewed together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from cards.elements import Card, card, facts, heading, row, submit, text
+from domain.formatting import long_date
+
+EXAMPLES = [
+    ("When is a review due?", "when is Jamie Smith's next review due?"),
+    ("What's due for me?", "what's due this fortnight? / anything overdue?"),
+    ("Why that date?", "why is her review due then?"),
+    ("Record a review", "record a review for Jamie held yesterday"),
+    ("Decisions or minutes sent", "Jamie's review decisions sent today"),
+    ("Book a review", "book Jamie's review for 3rd March"),
+    ("Bring a review forward", "bring Jamie's review forward to Friday because of a move"),
+    ("Raise an IR", "raise an IR for Jamie"),
+    ("IRs", "my IRs / IRs waiting for me / status of IR-2026-0042"),
+    ("Child protection", "when is Jamie's next CP conference?"),
+]
+
+UNKNOWN_USER = (
+    "Sorry, I can't help with this: your Teams account isn't linked to a member of staff in "
+    "iro-bot. Please ask your QA & Safeguarding service manager to add you."
+)
+DIDNT_UNDERSTAND = (
+    "Sorry, I didn't understand that. Try \"when is Jamie's next review due?\" or "
+    '"what\'s due this fortnight?", or type "help" to see everything I can do.'
+)
+CANCELLED = "Cancelled: nothing was saved."
+FINISHED_QUESTION = (
+    "That question has already finished, so the button did nothing. What would you like to do?"
+)
+NOTHING_TO_CANCEL = "There's nothing to cancel. What would you like to do?"
+BUSY = (
+    "I was still working on your previous message, so I couldn't take this one. "
+    "Please send it again."
+)
+
+
+def welcome_card(first_name: str | None) -> Card:
+    hello = f"Hello {first_name}!" if first_name else "Hello!"
+    return card([
+        heading(f"{hello} I'm iro-bot."),
+        text("I work out statutory review dates exactly, with the rule behind each one, and "
+             "keep Issues Resolutions moving. Ask me in your own words, for example:"),
+        facts(EXAMPLES),
+        text("Type \"cancel\" at any point to stop what we're doing; nothing is saved until "
+             "you confirm.", subtle=True),
+    ])  # fmt: skip
+
+
+def help_card() -> Card:
+    return card([heading("What I can do"), facts(EXAMPLES),
+                 text("Dates can be written 14/01/2026, \"next Tuesday\", \"3rd March\" or "
+                      "\"in two weeks\". Type \"cancel\" to stop.", subtle=True)])  # fmt: skip
+
+
+def choose_child_card(prompt: str, choices: Sequence[tuple[int, str, str]]) -> Card:
+    """``choices``: (child pk, name, child id). Each button sends the pk back."""
+    return card(
+        [text(prompt, weight="Bolder")],
+        [submit(f"{name} ({child_id})", {"iro_action": "choose_child", "child_pk": pk})
+         for pk, name, child_id in choices],
+    )  # fmt: skip
+
+
+def ir_list_card(title: str, items: Sequence[dict[str, str]], empty: str) -> Card:
+    """``items``: reference, child, stage, due, standing (all display text)."""
+    body = [heading(title)]
+    if not items:
+        body.append(text(empty))
+        return card(body)
+    widths = ["auto", "stretch", "auto", "auto"]
+    body.append(row(["Reference", "Child", "Stage", "Response due"], header=True,
+                    widths=widths))  # fmt: skip
+    for item in items:
+        body.append(row([item["reference"], item["child"], item["stage"], item["due"]],
+                        widths=widths))  # fmt: skip
+    return card(body)
+
+
+def ir_status_card(reference: str, child: str, lines: Sequence[tuple[str, str]],
+                   history: Sequence[str]) -> Card:  # fmt: skip
+    body = [heading(f"{reference}: {child}"), facts(lines)]
+    if history:
+        body.append(text("Stage history", weight="Bolder"))
+        body.extend(text(h, spacing="None") for h in history)
+    return card(body)
+
+
+def date_line(day: date | None) -> str:
+    return long_date(day) if day else "none"

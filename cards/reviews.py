@@ -1,0 +1,187 @@
+"""Recording, booking and bringing forward a review: the questions, summaries and results.
+
+Dates are always shown with their weekday ("Wednesday 21 January 2026") and, where the bot
+worked them out, with the rule and the basis, so the IRO can check them by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cards.asking import child_label, confirm_actions, deadline_block, possessive
+from cards.elements import Card, Element, card, facts, heading, submit, text
+from domain.deadlines import Deadline
+from domain.formatting import long_date
+from domain.reviews import ReviewPart
+
+PART_NAMES = {
+    ReviewPart.FULL: "Full review",
+    ReviewPart.PART1: "Part 1 of a split review",
+    ReviewPart.PART2: "Part 2 of a split review",
+}
+
+# -- record a review -------------------------------------------------------------------------------
+
+
+def held_question(name: str, due: Deadline | None) -> str:
+    question = f"When was {possessive(name)} review held?"
+    if due is not None:
+        question += f" (It was due by {long_date(due.due)}.)"
+    return question
+
+
+def part_card() -> Card:
+    return card(
+        [text("Was it a full review, or one part of a review held in two parts?", weight="Bolder")],
+        [
+            submit("Full review", {"part": ReviewPart.FULL.value}),
+            submit("Part 1", {"part": ReviewPart.PART1.value}),
+            submit("Part 2", {"part": ReviewPart.PART2.value}),
+        ],
+    )
+
+
+PART_FALLBACK = (
+    'Was it a full review, or one part of a review held in two parts? Reply "full", '
+    '"part 1" or "part 2".'
+)
+PART_NOT_READ = 'Please reply "full", "part 1" or "part 2" (or tap one of the buttons).'
+
+
+def late_reason_question(name: str, was_due: Deadline) -> str:
+    return (
+        f"This review was late: {possessive(name)} review was due by {long_date(was_due.due)} "
+        f"({was_due.rule_id}). Why was it late? A few words are enough, for example "
+        '"placement move" or "social worker\'s report not ready"; it goes in the annual report.'
+    )
+
+
+LATE_REASON_MAX = 200
+LATE_REASON_EMPTY = "Please say in a few words why the review was late."
+LATE_REASON_TOO_LONG = (
+    f"Please keep the reason under {LATE_REASON_MAX} characters: a few words are enough."
+)
+
+
+def record_confirm_card(
+    name: str, child_id: str, held_on: date, part: ReviewPart, was_due: Deadline, late: bool,
+    late_reason: str | None,
+) -> Card:  # fmt: skip
+    timeliness = (f"Late: it was due by {long_date(was_due.due)} ({was_due.rule_id})" if late
+                  else f"On time: due by {long_date(was_due.due)} ({was_due.rule_id})")  # fmt: skip
+    pairs = [
+        ("Child", child_label(name, child_id)),
+        ("Held on", long_date(held_on)),
+        ("Part", PART_NAMES[part]),
+        ("Timeliness", timeliness),
+    ]
+    if late and late_reason:
+        pairs.append(("Why it was late", late_reason))
+    return card(
+        [heading("Record this review?"), facts(pairs),
+         text("Nothing is saved until you choose \"Record it\".", subtle=True)],
+        confirm_actions("Record it"),
+    )  # fmt: skip
+
+
+def review_recorded_card(
+    name: str, held_on: date, part: ReviewPart, next_due: Deadline, decisions_due: Deadline,
+    minutes_due: Deadline, late: bool, today: date,
+) -> Card:  # fmt: skip
+    body: list[Element] = [
+        heading(f"Review recorded for {name}"),
+        text(f"{PART_NAMES[part]} held {long_date(held_on)}" + (", late." if late else ".")),
+        text("Next review", weight="Bolder"),
+        deadline_block("Due", next_due, today),
+        text("Review decisions sent", weight="Bolder"),
+        deadline_block("Due", decisions_due, today),
+        text("Review record (minutes) sent", weight="Bolder"),
+        deadline_block("Due", minutes_due, today),
+    ]
+    if part is ReviewPart.PART1:
+        body.append(text("Part 2 of this review is still to be held: record it when it is.",
+                         subtle=True))  # fmt: skip
+    return card(body)
+
+
+# -- book a review ---------------------------------------------------------------------------------
+
+
+def booking_question(name: str, due: Deadline | None) -> str:
+    question = f"Which date is {possessive(name)} review booked for?"
+    if due is not None:
+        question += f" (It is due by {long_date(due.due)}.)"
+    return question
+
+
+def book_confirm_card(name: str, child_id: str, booked_for: date,
+                      due: Deadline | None) -> Card:  # fmt: skip
+    pairs = [("Child", child_label(name, child_id)), ("Review on", long_date(booked_for))]
+    body: list[Element] = [heading("Book this review?"), facts(pairs)]
+    if due is not None and booked_for > due.due:
+        body.append(text(
+            f"That is after the date the review is due ({long_date(due.due)}, {due.rule_id}): "
+            "it will be late.", color="Warning",
+        ))  # fmt: skip
+    body.append(text('Nothing is saved until you choose "Book it".', subtle=True))
+    return card(body, confirm_actions("Book it"))
+
+
+def review_booked_card(name: str, booked_for: date, reports_due: Deadline, today: date) -> Card:
+    return card([
+        heading(f"Review booked for {name}"),
+        text(f"The review is booked for {long_date(booked_for)}."),
+        text("Social work reports to you", weight="Bolder"),
+        deadline_block("Due", reports_due, today),
+    ])  # fmt: skip
+
+
+# -- bring a review forward -----------------------------------------------------------------------
+
+
+def bring_forward_question(name: str, due: Deadline) -> str:
+    return (
+        f"{possessive(name)} next review is due by {long_date(due.due)} ({due.rule_id}). "
+        "Which date should it be held by instead?"
+    )
+
+
+def bring_forward_reason_question(name: str) -> str:
+    return (
+        f'Why is {possessive(name)} review being brought forward? For example "planned '
+        'placement move" or "significant change to the care plan".'
+    )
+
+
+BF_REASON_EMPTY = "Please say in a few words why the review is being brought forward."
+BF_REASON_MAX = 1000
+BF_REASON_TOO_LONG = (
+    f"Please keep the reason under {BF_REASON_MAX} characters: the details can go in the "
+    "child's record."
+)
+
+
+def bring_forward_confirm_card(name: str, child_id: str, review_by: date, current: Deadline,
+                               reason: str) -> Card:  # fmt: skip
+    return card(
+        [
+            heading("Bring this review forward?"),
+            facts(
+                [
+                    ("Child", child_label(name, child_id)),
+                    ("Hold by", long_date(review_by)),
+                    ("Instead of", f"{long_date(current.due)} ({current.rule_id})"),
+                    ("Reason", reason),
+                ]
+            ),
+            text('Nothing is saved until you choose "Bring it forward".', subtle=True),
+        ],
+        confirm_actions("Bring it forward"),
+    )
+
+
+def brought_forward_card(name: str, new_due: Deadline, today: date) -> Card:
+    return card([
+        heading(f"Review brought forward for {name}"),
+        deadline_block("Next review due", new_due, today),
+    ])  # fmt: skip
