@@ -234,7 +234,7 @@ async def bench_users(
     """Alex Wilber first, then bench IROs, each with the names of their children that every
     ``(template, intent)`` in ``phrasings`` resolves to that child alone, as the handler
     would (``understand`` with the caseload's names, then ``resolve_child``)."""
-    from domain.ports import visibility_for
+    from domain.permissions import visibility_for
     from storage.repositories import SqlChildRepository, SqlStaffRepository
     from understanding import (
         ChildCandidate,

@@ -24,9 +24,9 @@ import aiohttp
 
 from benchmarks.dispatch_bench import key_of, scratch_database
 from bot.cli.demo_data import ALEX, seed_demo
-from bot.clock import today_in
 from cards.elements import card_to_text
 from domain.rules import RuleSet, load_rules
+from services.clock import today_in
 from storage import migrate
 from storage.engine import create_engine, session_factory
 from tests.e2e.conftest import BotClient, TeamsUser

@@ -46,11 +46,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as create_bare_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.clock import today_in
 from domain.calendar import add_months
 from domain.names import normalise_name
-from domain.ports import Role, StaffMember, Visibility, visibility_for
+from domain.permissions import visibility_for
+from domain.ports import Role, StaffMember, Visibility
 from domain.rules import RuleSet, load_rules
+from services.clock import today_in
 from storage.base import Base
 from storage.engine import create_engine, session_factory
 from storage.models import Child, Review, Staff

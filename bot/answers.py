@@ -1,14 +1,11 @@
-"""Answers to questions (no dialog needed): each reads the store, asks the domain, builds a card.
-
-Every read of a child's record is audited here, in the same transaction as the read.
+"""Answers to questions (no dialog needed): each asks its use case (``services``), which reads
+and audits, and turns what it returns into a card.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.common import date_line, ir_list_card, ir_status_card
 from cards.due import due_list_card, next_review_card
@@ -17,14 +14,12 @@ from domain import child_protection
 from domain import issues_resolution as ir_model
 from domain.errors import DomainError
 from domain.formatting import long_date, short_date
-from domain.ports import ChildSummary, Role, StaffMember, visibility_for
+from domain.ports import ChildSummary, StaffMember
 from domain.rules import RuleSet
-from storage.actions import current_schedule
-from storage.audit import audit_child_read, record_audit
-from storage.repositories import SqlChildRepository
-from storage.repositories.child_protection import cp_plans_for
-from storage.repositories.ir_lists import IrListScope, list_irs, may_read_ir
-from storage.repositories.issues import IrNotFound, load_ir
+from services import caseload
+from services.reviews import schedule_of
+from services.unit_of_work import SqlUnitOfWork
+from storage.repositories.ir_lists import IrListScope
 from understanding import DuePeriod, IrScope
 
 
@@ -35,31 +30,24 @@ class Reply:
 
 
 async def next_review(
-    session: AsyncSession, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
+    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
 ) -> Reply:
     try:
-        # From the summary the caller read with the user's visibility, in this transaction:
+        # From the summary the caller read with the user's visibility, in this unit of work:
         # reading the child's row again would be a second query for the same two fields.
-        schedule = await current_schedule(session, child, rules)
+        schedule = await schedule_of(uow, rules, staff, child, "next_review")
     except DomainError as exc:
-        await audit_child_read(session, staff, child.pk, "next_review")
         return Reply(text=f"{child.display_name}: {exc}")
-    # Audited after the reads (same transaction, committed with them): on SQLite the insert
-    # takes the write lock, held to the commit, so it is not held through the reads while other
-    # turns wait for it.
-    await audit_child_read(session, staff, child.pk, "next_review")
     return Reply(card=next_review_card(child, schedule.next_due, today))
 
 
 async def explain(
-    session: AsyncSession, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
+    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
 ) -> Reply:
     try:
-        schedule = await current_schedule(session, child, rules)  # as in next_review
+        schedule = await schedule_of(uow, rules, staff, child, "explain")
     except DomainError as exc:
-        await audit_child_read(session, staff, child.pk, "explain")
         return Reply(text=f"{child.display_name}: {exc}")
-    await audit_child_read(session, staff, child.pk, "explain")  # after the reads: see next_review
     due = schedule.next_due
     body = [
         heading(f"Why {child.display_name}'s next review is due {long_date(due.due)}"),
@@ -87,13 +75,11 @@ async def explain(
 
 
 async def cp_conference(
-    session: AsyncSession, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
+    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
 ) -> Reply:
-    await audit_child_read(session, staff, child.pk, "cp_conference")
-    plans = [p for p in await cp_plans_for(session, child.pk) if p.ended_on is None]
-    if not plans:
+    plan = await caseload.current_cp_plan(uow, staff, child)
+    if plan is None:
         return Reply(text=f"{child.display_name} has no current child protection plan recorded.")
-    plan = plans[0]
     if plan.initial_conference_on is None:
         deadline = child_protection.initial_conference_due(plan.strategy_discussion_on, rules)
     else:
@@ -127,47 +113,27 @@ def period_title(period: DuePeriod | None, today: date, rules: RuleSet) -> tuple
 
 
 async def due_for_me(
-    session: AsyncSession, rules: RuleSet, staff: StaffMember, period: DuePeriod | None,
+    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, period: DuePeriod | None,
     today: date,
 ) -> Reply:  # fmt: skip
-    repo = SqlChildRepository(session)
-    visibility = visibility_for(staff)
     overdue = bool(period and period.overdue)
-    if staff.role == Role.IRO:
-        if overdue:
-            children = await repo.overdue(staff.id, today, visibility)
-        else:
-            title, first, last = period_title(period, today, rules)
-            children = await repo.due_between(staff.id, first, last, visibility)
-    else:
-        # Social workers and managers: their visible caseload, filtered to the window.
-        caseload = await repo.visible_to(visibility, limit=2000)
-        if overdue:
-            children = [c for c in caseload if c.next_review_due and c.next_review_due < today]
-        else:
-            title, first, last = period_title(period, today, rules)
-            children = [c for c in caseload
-                        if c.next_review_due and first <= c.next_review_due <= last]  # fmt: skip
-    await record_audit(session, "child.list", actor_staff_id=staff.id, entity_type="child",
-                       detail={"count": len(children), "overdue": overdue})  # fmt: skip
     if overdue:
+        children = await caseload.due_children(uow, staff, None, None, today, overdue=True)
         return Reply(card=due_list_card("Overdue reviews", children, today, rules.calendar,
                                         "No review is overdue. Well done."))  # fmt: skip
+    title, first, last = period_title(period, today, rules)
+    children = await caseload.due_children(uow, staff, first, last, today, overdue=False)
     return Reply(card=due_list_card(title, children, today, rules.calendar,
                                     "No reviews are due in that time."))  # fmt: skip
 
 
 async def my_irs(
-    session: AsyncSession, rules: RuleSet, staff: StaffMember, scope: IrScope | None, today: date
+    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, scope: IrScope | None, today: date
 ) -> Reply:
-    wanted = {IrScope.RAISED: IrListScope.RAISED, IrScope.AWAITING: IrListScope.AWAITING}.get(
-        scope or IrScope.ALL, IrListScope.ALL
-    )
-    if scope is None and staff.role != Role.IRO:
-        wanted = IrListScope.AWAITING  # managers ask "my IRs" meaning the ones they must answer
-    items = await list_irs(session, staff.id, visibility_for(staff), wanted)
-    await record_audit(session, "ir.list", actor_staff_id=staff.id, entity_type="ir",
-                       detail={"count": len(items), "scope": wanted.value})  # fmt: skip
+    asked = None if scope is None else {IrScope.RAISED: IrListScope.RAISED,
+                                        IrScope.AWAITING: IrListScope.AWAITING}.get(
+        scope, IrListScope.ALL)  # fmt: skip
+    wanted, items = await caseload.irs_for(uow, staff, asked)
     title = {IrListScope.RAISED: "Open IRs you raised",
              IrListScope.AWAITING: "IRs waiting for your response",
              IrListScope.ALL: "Your open IRs"}[wanted]  # fmt: skip
@@ -186,21 +152,12 @@ async def my_irs(
 
 
 async def ir_status(
-    session: AsyncSession, rules: RuleSet, staff: StaffMember, reference: str, today: date
+    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, reference: str, today: date
 ) -> Reply:
-    not_found = Reply(text=f"I can't find {reference} among the IRs you can see.")
-    if not await may_read_ir(session, reference, staff.id, visibility_for(staff)):
-        await record_audit(session, "ir.read", actor_staff_id=staff.id, entity_type="ir",
-                           entity_id=reference, outcome="refused")  # fmt: skip
-        return not_found
-    try:
-        ir, row = await load_ir(session, reference)
-    except IrNotFound:
-        return not_found
-    await record_audit(session, "ir.read", actor_staff_id=staff.id, entity_type="ir",
-                       entity_id=reference)  # fmt: skip
-    child = await SqlChildRepository(session).get(row.child_pk, visibility_for(staff)) \
-        if row.child_pk else None  # fmt: skip
+    found = await caseload.ir_status(uow, staff, reference)
+    if found is None:
+        return Reply(text=f"I can't find {reference} among the IRs you can see.")
+    ir, child = found.ir, found.child
     stage = ir_model.current_stage(ir, rules)
     status = {ir_model.IRStatus.OPEN_AWAITING_RESPONSE: f"waiting for the {stage.owner_title}",
               ir_model.IRStatus.RESPONDED: f"{stage.name} has responded",

@@ -9,7 +9,7 @@ A turn:
 5. Otherwise the message is understood and answered, or a dialog is started.
 
 An ``Action.Execute`` on an IR card arrives as an ``adaptiveCard/action`` invoke instead
-(``on_invoke_activity``): the same identity step, then ``storage.ir_actions`` does or refuses the
+(``on_invoke_activity``): the same identity step, then ``services.ir_actions`` does or refuses the
 action, the answer is this user's view of the card, and every sent copy of the card that is now
 behind is edited in place.
 
@@ -45,12 +45,11 @@ from botbuilder.schema import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import answers, qa_summary
-from bot.caseload import CaseloadCache
 from bot.held_replies import HeldReplies
 from bot.rosters import learn_from_roster
-from bot.services import BotServices
 from bot.staff_cache import RecentStaff
 from bot.state import SqlConversationState, StorageConflictError
+from cards import ir_notices
 from cards.asking import already_saved
 from cards.common import (
     BUSY,
@@ -65,12 +64,17 @@ from cards.common import (
 )
 from cards.elements import Card, card_to_text
 from cards.ir_card import GOOD, WARNING, ir_card, notice_card
+from cards.ir_wording import NOT_READABLE, action_message
 from dialogs.prompts import NONCE_KEY, message_digest
-from domain.ports import ChildSummary, StaffMember, visibility_for
-from storage import ir_actions, ir_cards
+from domain.permissions import card_rights
+from domain.ports import ChildSummary, StaffMember
+from services import caseload, ir_actions, ir_cards
+from services.context import Services
+from services.unit_of_work import SqlUnitOfWork
 from storage.audit import record_audit, take_held_audits
 from storage.conversations import remember_conversation
-from storage.repositories import SqlChildRepository, SqlStaffRepository
+from storage.repositories import SqlStaffRepository
+from storage.repositories.ir_records import CardCopy
 from understanding import (
     ChildCandidate,
     ChildRefKind,
@@ -81,6 +85,7 @@ from understanding import (
     resolve_child,
     understand,
 )
+from understanding.caseload import CaseloadCache
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +113,7 @@ CARD_ACTION_FAILED = "Sorry, something went wrong on my side, so nothing was cha
 #: after a few seconds. A copy left behind is edited at the next action or refresh of the card.
 CARD_UPDATE_BUDGET_SECONDS = 4.0
 
-DialogSetFactory = Callable[[Any, BotServices, CaseloadCache], DialogSet]
+DialogSetFactory = Callable[[Any, Services, CaseloadCache], DialogSet]
 
 
 def reply_activity(card: Card | None = None, text: str | None = None) -> Activity:
@@ -124,7 +129,7 @@ def reply_activity(card: Card | None = None, text: str | None = None) -> Activit
 class IroBot(TeamsActivityHandler):
     def __init__(
         self,
-        services: BotServices,
+        services: Services,
         conversation_state: ConversationState,
         dialog_set_factory: DialogSetFactory | None = None,
     ) -> None:
@@ -208,7 +213,7 @@ class IroBot(TeamsActivityHandler):
             await turn_context.send_activity(reply_activity(reply.card, reply.text))
             return
 
-        index = await self.caseload.index(self.services.transaction, staff)
+        index = await self.caseload.index(staff, caseload.name_loader(self.services, staff))
         context = ConversationContext(
             last_child=_candidate(memory.get("last_child")),
             last_intent=_intent(memory.get("last_intent")),
@@ -292,9 +297,9 @@ class IroBot(TeamsActivityHandler):
         state = self.conversation_state
         sql_state = state if isinstance(state, SqlConversationState) else None
         try:
-            async with self.services.answering() as session:
-                reply = await self._answer(ctx, session, staff, memory, heard, text, chosen_pk)
-                audits = take_held_audits(session) if sql_state else []
+            async with self.services.answering() as uow:
+                reply = await self._answer(ctx, uow, staff, memory, heard, text, chosen_pk)
+                audits = take_held_audits(uow.session) if sql_state else []
             if sql_state:
                 await sql_state.save_changes_with(ctx, audits)
         except StorageConflictError:
@@ -307,40 +312,38 @@ class IroBot(TeamsActivityHandler):
             await ctx.send_activity(reply_activity(reply.card, reply.text))
 
     async def _answer(
-        self, ctx: TurnContext, session: AsyncSession, staff: StaffMember,
+        self, ctx: TurnContext, uow: SqlUnitOfWork, staff: StaffMember,
         memory: dict[str, Any], heard: Understanding, text: str, chosen_pk: int | None,
     ) -> answers.Reply | None:  # fmt: skip
         today = self.services.today()
         rules = self.services.rules
         intent = heard.intent
         if intent is Intent.DUE_FOR_ME:
-            return await answers.due_for_me(session, rules, staff, heard.period, today)
+            return await answers.due_for_me(uow, rules, staff, heard.period, today)
         if intent in (Intent.MY_IRS, Intent.ESCALATE_IR) and not heard.ir_ref:
-            return await answers.my_irs(session, rules, staff, heard.ir_scope, today)
+            return await answers.my_irs(uow, rules, staff, heard.ir_scope, today)
         if intent in (Intent.IR_STATUS, Intent.MY_IRS, Intent.ESCALATE_IR) and heard.ir_ref:
-            return await answers.ir_status(session, rules, staff, heard.ir_ref, today)
+            return await answers.ir_status(uow, rules, staff, heard.ir_ref, today)
         if intent is Intent.IR_STATUS:
             return answers.Reply(text="Which IR? Give its reference, for example IR-2026-0042.")
 
         # Questions about one child.
-        child = await self._child_for(ctx, session, staff, memory, heard, text, chosen_pk)
+        child = await self._child_for(ctx, uow, staff, memory, heard, text, chosen_pk)
         if child is None:
             return None
         # Ids only: bot state is stored (and may be logged by a driver), names are not kept.
         memory["last_child"] = {"pk": child.pk, "child_id": child.child_id}
         if intent is Intent.EXPLAIN:
-            return await answers.explain(session, rules, staff, child, today)
+            return await answers.explain(uow, rules, staff, child, today)
         if intent is Intent.CP_CONFERENCE_DUE:
-            return await answers.cp_conference(session, rules, staff, child, today)
-        return await answers.next_review(session, rules, staff, child, today)
+            return await answers.cp_conference(uow, rules, staff, child, today)
+        return await answers.next_review(uow, rules, staff, child, today)
 
     async def _child_for(
-        self, ctx: TurnContext, session: AsyncSession, staff: StaffMember,
+        self, ctx: TurnContext, uow: SqlUnitOfWork, staff: StaffMember,
         memory: dict[str, Any], heard: Understanding, text: str, chosen_pk: int | None,
     ) -> ChildSummary | None:  # fmt: skip
         """The one child the message means, or None after saying why (never a guess)."""
-        repo = SqlChildRepository(session)
-        visibility = visibility_for(staff)
         pk = chosen_pk
         ref = heard.child
         if pk is None and ref is None:
@@ -352,7 +355,9 @@ class IroBot(TeamsActivityHandler):
                 return None
             pk = ref.child.pk
         if pk is None and ref is not None:
-            index = await self.caseload.index_for(session, staff)
+            index = await self.caseload.index(
+                staff, lambda: caseload.candidate_names(uow, staff)
+            )
             found = resolve_child(ref.text, index)
             if found.kind is ResolutionKind.AMBIGUOUS:
                 memory["pending"] = {"text": text}
@@ -372,11 +377,9 @@ class IroBot(TeamsActivityHandler):
                 return None
             assert found.child is not None  # MATCH carries its child
             pk = found.child.pk
-        child = await repo.get(pk, visibility)
+        child = await caseload.visible_child(uow, staff, pk)
         if child is None:
             # Not visible (or gone): the same answer either way, and audited.
-            await record_audit(session, "child.read", actor_staff_id=staff.id, entity_type="child",
-                               entity_id=pk, outcome="refused")  # fmt: skip
             await ctx.send_activity("I can't find that child among the children you can see.")
             return None
         return child
@@ -434,11 +437,10 @@ class IroBot(TeamsActivityHandler):
         verb, data = card_action_value(ctx.activity.value)
         known = verb if verb in set(ir_actions.CardVerb) else "unknown"
         try:
-            async with self.services.transaction() as session:
+            async with self.services.unit_of_work() as uow:
                 # No verb at all is refused (and audited) there like an unknown one.
-                result = await ir_actions.act_on_ir(
-                    session, self.services.rules, staff, verb or "", data, self.services.today()
-                )
+                result = await ir_actions.act_on_ir(uow, self.services.rules, staff, verb or "",
+                                                    data, self.services.today(), ir_notices)
         except Exception as error:  # the user gets an answer; the log gets no data
             logger.error("IR card action %s failed: %s", known, type(error).__name__)
             return card_invoke_response(notice_card(CARD_ACTION_FAILED))
@@ -448,29 +450,30 @@ class IroBot(TeamsActivityHandler):
                 await self._update_sent_cards(ctx, result.reference)
             except Exception as error:  # the action stands; the copies are fixed next time
                 logger.warning("Updating sent IR cards failed: %s", type(error).__name__)
+        message = action_message(result)
         if result.view is None:
-            return card_invoke_response(notice_card(result.message or NOT_READABLE_CARD))
+            return card_invoke_response(notice_card(message or NOT_READABLE))
         notice = None
-        if result.message is not None:
+        if message is not None:
             tone = GOOD if result.outcome is ir_actions.Outcome.DONE else WARNING
-            notice = (result.message, tone)
+            notice = (message, tone)
         return card_invoke_response(ir_card(result.view, result.rights, notice))
 
     async def _update_sent_cards(self, ctx: TurnContext, reference: str) -> None:
         """Cards stay true: edit in place every sent copy of the IR's card that shows an older
         version, each rendered for the person whose chat it is in (their buttons)."""
-        async with self.services.transaction() as session:
-            copies = await ir_cards.copies_to_update(session, reference)
+        async with self.services.unit_of_work() as uow:
+            copies = await uow.irs.copies_to_update(reference)
             if not copies:
                 return
             loaded = await ir_cards.load_ir_card(
-                session, self.services.rules, reference, self.services.today()
+                uow, self.services.rules, reference, self.services.today()
             )
-            holders = await ir_cards.viewers(session, [c.staff_id for c in copies])
+            holders = await uow.irs.viewers([c.staff_id for c in copies])
         # The edits run concurrently and outside any transaction (no lock held over HTTP).
-        edits: dict[asyncio.Task[bool], ir_cards.CardCopy] = {}
+        edits: dict[asyncio.Task[bool], CardCopy] = {}
         for copy in copies:
-            rights = ir_cards.card_rights(loaded.parties, holders.get(copy.staff_id))
+            rights = card_rights(loaded.parties, holders.get(copy.staff_id))
             card = ir_card(loaded.view, rights)
             edits[asyncio.ensure_future(self._edit_card(ctx, copy, card))] = copy
         done, pending = await asyncio.wait(edits, timeout=CARD_UPDATE_BUDGET_SECONDS)
@@ -479,10 +482,10 @@ class IroBot(TeamsActivityHandler):
         edited = [edits[task].id for task in done if not task.cancelled() and task.result()]
         if pending:
             logger.warning("Left %d IR card copies to update later", len(pending))
-        async with self.services.transaction() as session:
-            await ir_cards.mark_updated(session, edited, loaded.view.version)
+        async with self.services.unit_of_work() as uow:
+            await uow.irs.mark_updated(edited, loaded.view.version)
 
-    async def _edit_card(self, ctx: TurnContext, copy: ir_cards.CardCopy, card: Card) -> bool:
+    async def _edit_card(self, ctx: TurnContext, copy: CardCopy, card: Card) -> bool:
         activity = reply_activity(card)
         activity.id = copy.activity_id
         reference = ConversationReference().deserialize(copy.conversation_reference())
@@ -580,8 +583,6 @@ class IroBot(TeamsActivityHandler):
         first = staff.display_name.split()[0] if staff.display_name else None
         await ctx.send_activity(reply_activity(welcome_card(first)))
 
-
-NOT_READABLE_CARD = ir_actions.NOT_READABLE
 
 
 def card_action_value(value: Any) -> tuple[str | None, dict[str, Any]]:

@@ -11,14 +11,14 @@ import logging
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
-from bot.services import BotServices
+from services.context import Services
 from storage.conversations import learn_teams_user_ids
 
 logger = logging.getLogger(__name__)
 MAX_PAGES = 50  # 50 pages of (at most) 500 members: far beyond any IRO service's chats
 
 
-async def learn_from_roster(ctx: TurnContext, services: BotServices) -> int:
+async def learn_from_roster(ctx: TurnContext, services: Services) -> int:
     """Read the conversation's members (paged) and record the Teams ids of known staff."""
     if ctx.activity.channel_id != "msteams":
         return 0

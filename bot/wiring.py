@@ -12,21 +12,21 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import today_in
 from bot.handler import IroBot
-from bot.services import BotServices
 from bot.settings import Settings
 from bot.state import SqlAlchemyStorage, SqlConversationState
 from dialogs import build_dialog_set
 from domain.rules import load_rules
+from services.clock import today_in
+from services.context import Services
 from storage.engine import session_factory
 
 
 def build_services(
     settings: Settings, engine: AsyncEngine, clock: Callable[[], date] | None = None
-) -> BotServices:
+) -> Services:
     rules = load_rules(settings.rules_path or None)
-    return BotServices(
+    return Services(
         sessions=session_factory(engine),
         rules=rules,
         clock=clock or (lambda: today_in(rules.timezone)),

@@ -1,7 +1,7 @@
 """The IR card: one Issues Resolution as its stage owner, its IRO and everyone else see it.
 
 ``ir_card(view, rights, notice=None)`` is a pure function of the stored IR
-(``storage.ir_cards.IrCardView``) and the viewer's rights (``CardRights``):
+(``services.ir_cards.IrCardView``) and the viewer's rights (``CardRights``):
 
 - the stage owner or their delegate, while a response is owed, gets *Agree and respond*
   (response text, optional target date) and *Decline* (reason);
@@ -32,8 +32,9 @@ from typing import Any
 from cards.elements import Card, Element, card, facts, heading, text
 from domain.formatting import long_date, short_date
 from domain.issues_resolution import IRStatus
-from storage.ir_actions import CardVerb, Input
-from storage.ir_cards import CardRights, IrCardView, StageLine
+from domain.permissions import CardRights
+from services.ir_actions import CardVerb, Input
+from services.ir_cards import IrCardView, StageLine
 
 #: How a notice looks: what went well, and what did not happen.
 GOOD = "Good"

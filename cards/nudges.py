@@ -8,7 +8,7 @@ date with its weekday, the rule (id and basis) it comes from, and what to do.
 IR reminders reuse the IR card (``cards.ir_card.ir_card``) rendered for the recipient, so
 the stage owner can answer and the IRO can escalate from the reminder itself; the outbox
 payload also marks it as an IR card, so the dispatcher renders it again at send time and keeps
-it up to date in place (``storage.ir_cards``).
+it up to date in place (``services.ir_cards``).
 
 ``summary`` never holds a name: Teams shows it on lock screens and in the activity feed. It
 holds IR references, the authority's child ids and dates.
@@ -27,6 +27,7 @@ from cards.ir_card import ir_card
 from domain.deadlines import Deadline, standing_for
 from domain.formatting import long_date
 from domain.issues_resolution import IRStatus
+from domain.permissions import CardRights
 from domain.reminders import (
     DECISIONS_RULE,
     MINUTES_RULE,
@@ -37,7 +38,7 @@ from domain.reminders import (
 )
 from domain.reviews import decisions_due, minutes_due
 from domain.rules import RuleSet
-from storage.ir_cards import CardRights, IrCardView
+from services.ir_cards import IrCardView
 from storage.reminder_queries import ChildLabel, DigestData
 from storage.repositories.ir_lists import IrSummary
 

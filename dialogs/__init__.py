@@ -34,19 +34,19 @@ from __future__ import annotations
 from botbuilder.core import StatePropertyAccessor
 from botbuilder.dialogs import DialogSet
 
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from dialogs.book_review import BOOK_REVIEW, BookReviewDialog
 from dialogs.bring_forward import BRING_FORWARD, BringForwardDialog
 from dialogs.paperwork_sent import PAPERWORK_SENT, PaperworkSentDialog
 from dialogs.raise_ir import RAISE_IR, RaiseIrDialog
 from dialogs.record_review import RECORD_REVIEW, RecordReviewDialog
+from services.context import Services
+from understanding.caseload import CaseloadCache
 
 DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT)
 
 
 def build_dialog_set(
-    dialog_state_accessor: StatePropertyAccessor, services: BotServices, caseload: CaseloadCache
+    dialog_state_accessor: StatePropertyAccessor, services: Services, caseload: CaseloadCache
 ) -> DialogSet:
     dialogs = DialogSet(dialog_state_accessor)
     dialogs.add(RaiseIrDialog(services, caseload))

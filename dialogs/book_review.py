@@ -1,5 +1,5 @@
 """Book a review: child → date (today or later) → confirm. Only the last step writes
-(``storage.actions.book_review``); the result shows when the social worker's reports are due
+(``services.reviews.book_review``); the result shows when the social worker's reports are due
 (CIC-REPORTS)."""
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from typing import Any
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from cards.reviews import book_confirm_card, booking_question, review_booked_card
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
@@ -23,8 +21,11 @@ from dialogs.prompts import (
     send,
 )
 from domain.deadlines import Deadline
-from domain.errors import DomainError
-from storage.actions import ChildNotVisible, book_review, check_booking_date, next_review_for
+from domain.errors import ChildNotVisible, DomainError
+from domain.reviews import check_booking_date
+from services.context import Services
+from services.reviews import book_review, next_review_due
+from understanding.caseload import CaseloadCache
 
 BOOK_REVIEW = "book_review"
 _ASK_DATE = "book_review.date"
@@ -41,7 +42,7 @@ def _booking_outcome(day: date, today: date) -> Outcome:
 class BookReviewDialog(IroDialog):
     child_question = "Which child's review are you booking? Type their name or child ID."
 
-    def __init__(self, services: BotServices, caseload: CaseloadCache) -> None:
+    def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(BOOK_REVIEW, services, caseload,
                          [self.date_step, self.confirm_step, self.save_step])  # fmt: skip
         self.add_dialog(Ask(_ASK_DATE, self.date_answers(self._check_booking, future=True)))
@@ -51,7 +52,7 @@ class BookReviewDialog(IroDialog):
         staff, pk = self.staff(step), self.child_pk(step)
         try:
             return await self.read(
-                lambda session: next_review_for(session, self.services.rules, staff, pk)
+                lambda uow: next_review_due(uow, self.services.rules, staff, pk)
             )
         except ChildNotVisible:
             raise
@@ -84,8 +85,8 @@ class BookReviewDialog(IroDialog):
             return await self.not_saved(step)
         staff, pk, today = self.staff(step), self.child_pk(step), self.today()
         booked_for = date.fromisoformat(step.values["date"])
-        reports = await self.save(step, lambda session: book_review(
-            session, self.services.rules, staff, pk, booked_for, today),
+        reports = await self.save(step, lambda uow: book_review(
+            uow, self.services.rules, staff, pk, booked_for, today),
             outcome=lambda r: {"reports_due": r.due.isoformat()})  # fmt: skip
         if reports is None:
             return await self.unsaved(step)

@@ -1,5 +1,5 @@
 """Bring a review forward (CIC-BF): child → the date to hold it by → the reason → confirm.
-Only the last step writes (``storage.actions.bring_forward``); the result shows the new due date.
+Only the last step writes (``services.reviews.bring_forward``); the result shows the new due date.
 
 The date is checked as it is given with the write's own rules (``preview_bring_forward``): not
 in the past, and earlier than the date the review is already due.
@@ -14,8 +14,6 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from cards.reviews import (
     BF_REASON_EMPTY,
     BF_REASON_MAX,
@@ -37,7 +35,9 @@ from dialogs.prompts import (
     send,
     text_message,
 )
-from storage.actions import bring_forward, next_review_for, preview_bring_forward
+from services.context import Services
+from services.reviews import bring_forward, next_review_due, preview_bring_forward
+from understanding.caseload import CaseloadCache
 
 BRING_FORWARD = "bring_forward"
 _ASK_DATE = "bring_forward.date"
@@ -47,7 +47,7 @@ _ASK_REASON = "bring_forward.reason"
 class BringForwardDialog(IroDialog):
     child_question = "Which child's review should be brought forward? Type their name or child ID."
 
-    def __init__(self, services: BotServices, caseload: CaseloadCache) -> None:
+    def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(BRING_FORWARD, services, caseload, [
             self.date_step, self.reason_step, self.confirm_step, self.save_step,
         ])  # fmt: skip
@@ -60,7 +60,7 @@ class BringForwardDialog(IroDialog):
         self.take_child(step)
         staff, pk = self.staff(step), self.child_pk(step)
         due = await self.check(
-            lambda session: next_review_for(session, self.services.rules, staff, pk)
+            lambda uow: next_review_due(uow, self.services.rules, staff, pk)
         )
         if isinstance(due, Rejected):
             return await self.not_saved(step, due.message)
@@ -82,8 +82,8 @@ class BringForwardDialog(IroDialog):
         step.values["reason"] = step.result
         staff, pk = self.staff(step), self.child_pk(step)
         review_by = date.fromisoformat(step.values["date"])
-        current = await self.check(lambda session: preview_bring_forward(
-            session, self.services.rules, staff, pk, review_by, self.today()))  # fmt: skip
+        current = await self.check(lambda uow: preview_bring_forward(
+            uow, self.services.rules, staff, pk, review_by, self.today()))  # fmt: skip
         if isinstance(current, Rejected):
             await send(step.context, current.message)
             return await self.again(step, date=None)
@@ -97,8 +97,8 @@ class BringForwardDialog(IroDialog):
             return await self.not_saved(step)
         staff, pk, today = self.staff(step), self.child_pk(step), self.today()
         review_by, reason = date.fromisoformat(step.values["date"]), step.values["reason"]
-        new_due = await self.save(step, lambda session: bring_forward(
-            session, self.services.rules, staff, pk, review_by, reason, today),
+        new_due = await self.save(step, lambda uow: bring_forward(
+            uow, self.services.rules, staff, pk, review_by, reason, today),
             outcome=lambda r: {"next_review_due": r.due.isoformat()})  # fmt: skip
         if new_due is None:
             return await self.unsaved(step)
@@ -111,8 +111,8 @@ class BringForwardDialog(IroDialog):
 
     async def _check_date(self, day: date, data: dict[str, Any]) -> Outcome:
         staff, pk = staff_from(data["staff"]), int(data["child_pk"])
-        checked = await self.check(lambda session: preview_bring_forward(
-            session, self.services.rules, staff, pk, day, self.today()))  # fmt: skip
+        checked = await self.check(lambda uow: preview_bring_forward(
+            uow, self.services.rules, staff, pk, day, self.today()))  # fmt: skip
         return checked if isinstance(checked, Rejected) else Accepted(day.isoformat())
 
     async def parse_reason(self, context: TurnContext, reply: Reply,

@@ -19,8 +19,6 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from cards.asking import (
     MAX_CHOICES,
     NOT_VISIBLE,
@@ -44,7 +42,10 @@ from dialogs.prompts import (
     text_message,
 )
 from domain.ports import StaffMember
+from services.caseload import name_loader
+from services.context import Services
 from understanding import ChildCandidate, ChildIndex, ResolutionKind, resolve_child
+from understanding.caseload import CaseloadCache
 
 CHOOSE_CHILD = "choose_child"
 _STEPS = "choose_child.steps"
@@ -88,7 +89,7 @@ class ChooseChildDialog(ComponentDialog):
     """Options: {"staff": {...}, "child_pk": int | None, "child_text": str | None,
     "question": str | None}. Result: ``child_dict`` of the child."""
 
-    def __init__(self, services: BotServices, caseload: CaseloadCache) -> None:
+    def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(CHOOSE_CHILD)
         self.services = services
         self.caseload = caseload
@@ -179,7 +180,7 @@ class ChooseChildDialog(ComponentDialog):
         return Rejected(pick_a_listed_child(len(choices)))
 
     async def _index(self, staff: StaffMember) -> ChildIndex:
-        return await self.caseload.index(self.services.transaction, staff)
+        return await self.caseload.index(staff, name_loader(self.services, staff))
 
 
 def _by_pk(index: ChildIndex, pk: object) -> ChildCandidate | None:

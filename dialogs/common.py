@@ -9,7 +9,7 @@ as a copy of the options the handler passed (all plain JSON) and gain one answer
 - everything in the dialog state is JSON (dates as ISO strings), so a dialog read back from the
   database after a restart carries on at the same question;
 - nothing is written before the user confirms: the steps before the last only read (through the
-  read-only previews in ``storage.actions``), so "cancel" at any point leaves the record as it
+  read-only previews in ``services``), so "cancel" at any point leaves the record as it
   was.
 
 The result of every dialog (``DialogTurnResult.result`` when it completes) is a dict:
@@ -31,10 +31,7 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from cards.asking import (
     NOTHING_SAVED,
     SAVE_FAILED,
@@ -58,8 +55,10 @@ from dialogs.prompts import (
 )
 from domain.errors import DomainError
 from domain.ports import StaffMember
-from storage import dialog_saves
+from services.context import Services
+from services.unit_of_work import SqlUnitOfWork
 from understanding import Direction, read_date
+from understanding.caseload import CaseloadCache
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -129,7 +128,7 @@ class IroDialog(ComponentDialog):
 
     child_question = "Which child is this about? Type their name or child ID."
 
-    def __init__(self, dialog_id: str, services: BotServices, caseload: CaseloadCache,
+    def __init__(self, dialog_id: str, services: Services, caseload: CaseloadCache,
                  steps: Sequence[Callable[[WaterfallStepContext],
                                           Awaitable[DialogTurnResult]]]) -> None:  # fmt: skip
         super().__init__(dialog_id)
@@ -179,12 +178,12 @@ class IroDialog(ComponentDialog):
     def today(self) -> date:
         return self.services.today()
 
-    async def read(self, action: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run a read-only preview in its own transaction (its audit entry commits with it)."""
-        async with self.services.transaction() as session:
-            return await action(session)
+    async def read(self, action: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
+        """Run a read-only preview in its own unit of work (its audit entry commits with it)."""
+        async with self.services.unit_of_work() as uow:
+            return await action(uow)
 
-    async def check(self, action: Callable[[AsyncSession], Awaitable[T]]) -> T | Rejected:
+    async def check(self, action: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T | Rejected:
         """A preview whose DomainError becomes a message saying what is wrong."""
         try:
             return await self.read(action)
@@ -239,7 +238,7 @@ class IroDialog(ComponentDialog):
     async def parse_confirm(self, context: TurnContext, reply: Reply,
                             data: dict[str, Any]) -> Outcome:  # fmt: skip
         key = data.get("save_key")
-        if key and await self.read(lambda session: dialog_saves.already_saved(session, key)):
+        if key and await self.read(lambda uow: uow.saves.already_saved(key)):
             # Saved already, though the dialog state did not say so (the bot was killed in
             # between, after showing the result): whatever the reply, end the dialog saying so
             # (``save`` finds the key, ``unsaved`` tells the user), rather than asking for a yes
@@ -276,7 +275,7 @@ class IroDialog(ComponentDialog):
     async def save(
         self,
         step: WaterfallStepContext,
-        action: Callable[[AsyncSession], Awaitable[T]],
+        action: Callable[[SqlUnitOfWork], Awaitable[T]],
         outcome: Callable[[T], dict[str, Any]] = lambda _: {},
     ) -> T | None:
         """The one write of a dialog, in one transaction; None when nothing was written.
@@ -284,21 +283,22 @@ class IroDialog(ComponentDialog):
         A refusal (DomainError) is shown as it is: the domain writes its messages for people.
         A failure of the store (a lost connection, two people saving at once) is not the
         user's doing: they are offered the same summary again (``unsaved`` does that).
-        Made once per dialog run (``storage.dialog_saves``): a confirmation whose write was
-        already made writes nothing, and ``unsaved`` finishes the dialog with ``outcome`` of the
-        first write (JSON; it becomes the dialog's result, as ``finish``'s extras).
+        Made once per dialog run (``uow.saves``, ``storage.dialog_saves``): a confirmation whose
+        write was already made writes nothing, and ``unsaved`` finishes the dialog with
+        ``outcome`` of the first write (JSON; it becomes the dialog's result, as ``finish``'s
+        extras).
         """
         key = step.values.get(SAVE_KEY)
         try:
-            async with self.services.transaction() as session:
+            async with self.services.unit_of_work() as uow:
                 if key:
-                    done = await dialog_saves.already_saved(session, key)
+                    done = await uow.saves.already_saved(key)
                     if done is not None:
                         step.values[_ALREADY] = done
                         return None
-                result = await action(session)
+                result = await action(uow)
                 if key:
-                    await dialog_saves.remember(session, key, self.id, outcome(result))
+                    await uow.saves.remember(key, self.id, outcome(result))
                 return result
         except DomainError as exc:
             await send(step.context, f"{exc} Nothing was saved.")

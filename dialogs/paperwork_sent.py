@@ -1,5 +1,5 @@
 """Record a review's paperwork as sent: child → decisions, minutes or both → the day sent →
-confirm. Only the last step writes: ``storage.paperwork.record_paperwork_sent``.
+confirm. Only the last step writes: ``services.paperwork.record_paperwork_sent``.
 
 The day is checked as it is given with the write's own checks (``preview_paperwork_sent``): not
 in the future, and with a review held on or before it to belong to.
@@ -14,8 +14,6 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from cards.paperwork import (
     BOTH,
     WHICH_FALLBACK,
@@ -37,7 +35,9 @@ from dialogs.prompts import (
     send,
 )
 from domain.paperwork import Paperwork, PaperworkCheck
-from storage.paperwork import preview_paperwork_sent, record_paperwork_sent
+from services.context import Services
+from services.paperwork import preview_paperwork_sent, record_paperwork_sent
+from understanding.caseload import CaseloadCache
 
 PAPERWORK_SENT = "paperwork_sent"
 _ASK_WHICH = "paperwork_sent.which"
@@ -71,7 +71,7 @@ def kinds_from_text(text: str) -> list[Paperwork] | None:
 class PaperworkSentDialog(IroDialog):
     child_question = "Which child's review paperwork was sent? Type their name or child ID."
 
-    def __init__(self, services: BotServices, caseload: CaseloadCache) -> None:
+    def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         steps = [self.which_step, self.day_step, self.confirm_step, self.save_step]
         super().__init__(PAPERWORK_SENT, services, caseload, steps)
         self.add_dialog(Ask(_ASK_WHICH, self.parse_which))
@@ -88,8 +88,8 @@ class PaperworkSentDialog(IroDialog):
     async def _preview(self, data: dict[str, Any], day: date) -> PaperworkCheck | Rejected:
         """The write's own checks for ``day`` (``preview_paperwork_sent``), or why not."""
         staff, kinds = staff_from(data["staff"]), kinds_from(data["paperwork"]) or []
-        return await self.check(lambda session: preview_paperwork_sent(
-            session, self.services.rules, staff, int(data["child_pk"]), kinds, day,
+        return await self.check(lambda uow: preview_paperwork_sent(
+            uow, self.services.rules, staff, int(data["child_pk"]), kinds, day,
             self.today()))  # fmt: skip
 
     async def _check_day(self, day: date, data: dict[str, Any]) -> Outcome:
@@ -134,8 +134,8 @@ class PaperworkSentDialog(IroDialog):
         staff, pk, kinds = self.staff(step), self.child_pk(step), self._kinds(step)
         today = self.today()
         day = date.fromisoformat(step.values["date"])
-        check = await self.save(step, lambda session: record_paperwork_sent(
-            session, self.services.rules, staff, pk, kinds, day, today),
+        check = await self.save(step, lambda uow: record_paperwork_sent(
+            uow, self.services.rules, staff, pk, kinds, day, today),
             outcome=lambda c: {"review_held_on": c.held_on.isoformat()})  # fmt: skip
         if check is None:
             return await self.unsaved(step)

@@ -4,7 +4,7 @@ The reasons are a multi-select card (with a typed fallback: numbers such as "1, 
 reasons' own words); "other" (any reason the rules mark ``needs_text``) makes the description
 required. Any stage may be chosen (IR-BYPASS), Informal by default. Before the user confirms,
 the summary shows who will be asked to respond at that stage, by name, or says plainly that no
-one is recorded. Only the last step writes: ``storage.actions.raise_issue``.
+one is recorded. Only the last step writes: ``services.irs.raise_issue``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
+from cards import ir_notices
 from cards.ir import (
     DESCRIPTION_EMPTY,
     DESCRIPTION_MAX,
@@ -50,7 +49,9 @@ from dialogs.prompts import (
 )
 from domain.errors import RulesError
 from domain.rules import RuleSet
-from storage.actions import preview_stage_owner, raise_issue
+from services.context import Services
+from services.irs import preview_stage_owner, raise_issue
+from understanding.caseload import CaseloadCache
 from understanding.dates import Canonical
 from understanding.entities import find_ir_reasons, find_stage
 from understanding.text import clean, tokenise
@@ -111,7 +112,7 @@ def stage_key(text: str | None, rules: RuleSet) -> str | None:
 class RaiseIrDialog(IroDialog):
     child_question = "Which child is this IR about? Type their name or child ID."
 
-    def __init__(self, services: BotServices, caseload: CaseloadCache) -> None:
+    def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(RAISE_IR, services, caseload, [
             self.reasons_step, self.description_step, self.stage_step, self.confirm_step,
             self.save_step,
@@ -162,7 +163,7 @@ class RaiseIrDialog(IroDialog):
         step.values["stage"] = step.result
         staff, pk, key = self.staff(step), self.child_pk(step), step.result
         preview = await self.check(
-            lambda session: preview_stage_owner(session, self.rules, staff, pk, key)
+            lambda uow: preview_stage_owner(uow, self.rules, staff, pk, key)
         )
         if isinstance(preview, Rejected):
             return await self.not_saved(step, preview.message)
@@ -183,9 +184,9 @@ class RaiseIrDialog(IroDialog):
         if step.result != YES:
             return await self.not_saved(step)
         staff, pk, values, today = self.staff(step), self.child_pk(step), step.values, self.today()
-        raised = await self.save(step, lambda session: raise_issue(
-            session, self.rules, staff, pk, values["reasons"], values["description"],
-            values["stage"], today,
+        raised = await self.save(step, lambda uow: raise_issue(
+            uow, self.rules, staff, pk, values["reasons"], values["description"],
+            values["stage"], today, ir_notices,
         ), outcome=lambda r: {"reference": r.reference})  # fmt: skip
         if raised is None:
             return await self.unsaved(step)

@@ -1,5 +1,5 @@
 """Record a review held: child → date held → full / part 1 / part 2 → late reason (if late) →
-confirm. Only the last step writes: ``storage.actions.record_review``.
+confirm. Only the last step writes: ``services.reviews.record_review``.
 
 Each answer is checked as it is given with the same rules the write applies
 (``preview_review``): a date in the future, before the period of care began, or a review
@@ -15,8 +15,6 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from bot.caseload import CaseloadCache
-from bot.services import BotServices
 from cards.reviews import (
     LATE_REASON_EMPTY,
     LATE_REASON_MAX,
@@ -42,8 +40,10 @@ from dialogs.prompts import (
     text_message,
 )
 from domain.errors import DomainError
-from domain.reviews import ReviewPart
-from storage.actions import ReviewCheck, next_review_for, preview_review, record_review
+from domain.reviews import ReviewCheck, ReviewPart
+from services.context import Services
+from services.reviews import next_review_due, preview_review, record_review
+from understanding.caseload import CaseloadCache
 from understanding.dates import Canonical
 from understanding.entities import find_part
 from understanding.text import clean, tokenise
@@ -84,7 +84,7 @@ def _part(value: object) -> ReviewPart | None:
 class RecordReviewDialog(IroDialog):
     child_question = "Which child's review was held? Type their name or child ID."
 
-    def __init__(self, services: BotServices, caseload: CaseloadCache) -> None:
+    def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(RECORD_REVIEW, services, caseload, [
             self.date_step, self.part_step, self.late_step, self.confirm_step, self.save_step,
         ])  # fmt: skip
@@ -98,7 +98,7 @@ class RecordReviewDialog(IroDialog):
         self.take_child(step)
         staff, pk = self.staff(step), self.child_pk(step)
         due = await self.check(
-            lambda session: next_review_for(session, self.services.rules, staff, pk)
+            lambda uow: next_review_due(uow, self.services.rules, staff, pk)
         )
         if isinstance(due, Rejected):
             # No period of care, or the child is no longer visible: no date would help.
@@ -121,8 +121,8 @@ class RecordReviewDialog(IroDialog):
         step.values["part"] = step.result
         staff, pk = self.staff(step), self.child_pk(step)
         held_on, part = date.fromisoformat(step.values["date"]), ReviewPart(step.result)
-        check = await self.check(lambda session: preview_review(
-            session, self.services.rules, staff, pk, held_on, part, self.today()))  # fmt: skip
+        check = await self.check(lambda uow: preview_review(
+            uow, self.services.rules, staff, pk, held_on, part, self.today()))  # fmt: skip
         if isinstance(check, Rejected):
             # With the part known, this date clashes with a review already recorded: ask again.
             await send(step.context, check.message)
@@ -144,8 +144,8 @@ class RecordReviewDialog(IroDialog):
         staff, pk, values = self.staff(step), self.child_pk(step), step.values
         held_on, part = date.fromisoformat(values["date"]), ReviewPart(values["part"])
         # The check is repeated only to show the deadline with its rule; it was passed above.
-        check = await self.check(lambda session: preview_review(
-            session, self.services.rules, staff, pk, held_on, part, self.today()))  # fmt: skip
+        check = await self.check(lambda uow: preview_review(
+            uow, self.services.rules, staff, pk, held_on, part, self.today()))  # fmt: skip
         if isinstance(check, Rejected):
             return await self.not_saved(step, check.message)
         summary = record_confirm_card(self.child_name(step), values["child"]["child_id"],
@@ -158,8 +158,8 @@ class RecordReviewDialog(IroDialog):
             return await self.not_saved(step)
         staff, pk, values, today = self.staff(step), self.child_pk(step), step.values, self.today()
         held_on, part = date.fromisoformat(values["date"]), ReviewPart(values["part"])
-        recorded = await self.save(step, lambda session: record_review(
-            session, self.services.rules, staff, pk, held_on, part, today,
+        recorded = await self.save(step, lambda uow: record_review(
+            uow, self.services.rules, staff, pk, held_on, part, today,
             values.get("late_reason"),
         ), outcome=lambda r: {"next_review_due": r.next_due.due.isoformat()})  # fmt: skip
         if recorded is None:
@@ -178,8 +178,8 @@ class RecordReviewDialog(IroDialog):
         staff = staff_from(data["staff"])
         part = _part(data.get("part")) or ReviewPart.FULL
         check: ReviewCheck | Rejected = await self.check(
-            lambda session: preview_review(
-                session, self.services.rules, staff, int(data["child_pk"]), day, part, self.today()
+            lambda uow: preview_review(
+                uow, self.services.rules, staff, int(data["child_pk"]), day, part, self.today()
             )
         )
         return check if isinstance(check, Rejected) else Accepted(day.isoformat())

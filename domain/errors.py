@@ -11,3 +11,10 @@ class RulesError(DomainError):
 
 class IllegalTransition(DomainError):
     """An Issues Resolution action that is not allowed in the IR's current state."""
+
+
+class ChildNotVisible(DomainError):
+    """No such child, or the user may not see it: the two are never told apart."""
+
+    def __init__(self) -> None:
+        super().__init__("I can't find that child among the children you can see.")

@@ -3,7 +3,7 @@
 ``storage/repositories`` implements these protocols over SQLAlchemy; tests may implement them
 with plain lists. Everything here is standard library only, so the domain stays pure.
 
-Who may see which child (domain.md section 5) is decided in exactly one place, ``visibility_for``:
+Who may see which child (domain.md section 5) is decided in ``domain.permissions.visibility_for``:
 it turns a member of staff into a ``Visibility`` value. Every read of children takes one, so no
 query can forget the policy, and a store turns the value into its own filter (SQL ``WHERE``, or
 ``Visibility.allows`` for an in-memory fake).
@@ -30,22 +30,6 @@ class Role(StrEnum):
     DIRECTOR = "director"
     QA_MANAGER = "qa_manager"
     ADMIN = "admin"
-
-
-#: Managers see the children of their service area (domain.md section 5).
-MANAGER_ROLES = frozenset(
-    {
-        Role.PRACTICE_SUPERVISOR,
-        Role.TEAM_MANAGER,
-        Role.SERVICE_MANAGER,
-        Role.SERVICE_DIRECTOR,
-        Role.DIRECTOR,
-    }
-)
-#: Managers whose work may span every service area (domain.md section 2: directors have none).
-#: Only these see every child when they have no service area; the other managers see nothing
-#: then, so a blank cell in a people file never opens the whole caseload.
-AREA_SPANNING_MANAGER_ROLES = frozenset({Role.SERVICE_DIRECTOR, Role.DIRECTOR})
 
 
 # -- read models -----------------------------------------------------------------------------
@@ -145,36 +129,6 @@ class Visibility:
 NOTHING = Visibility()
 #: For scheduled jobs and the command line, which act for the service rather than a person.
 SYSTEM = Visibility(everything=True)
-
-
-def visibility_for(staff: StaffMember | None) -> Visibility:
-    """domain.md section 5, the one place it is decided.
-
-    - unknown or inactive staff: nothing;
-    - QA managers and admins: every child;
-    - IROs: the children they review and any child they are covering;
-    - social workers: the children allocated to them;
-    - managers: the children in their service area; a service director or director with no
-      service area spans them all; any other manager with none sees nothing (fail closed).
-    """
-    if staff is None or not staff.active:
-        return NOTHING
-    try:
-        role = Role(staff.role)
-    except ValueError:
-        return NOTHING
-    if role in (Role.QA_MANAGER, Role.ADMIN):
-        return SYSTEM
-    if role is Role.IRO:
-        return Visibility(reviewing_iro_id=staff.id)
-    if role is Role.SOCIAL_WORKER:
-        return Visibility(social_worker_id=staff.id)
-    if role in MANAGER_ROLES:
-        if staff.service_area:
-            return Visibility(service_area=staff.service_area)
-        if role in AREA_SPANNING_MANAGER_ROLES:
-            return SYSTEM
-    return NOTHING
 
 
 # -- repositories ------------------------------------------------------------------------------

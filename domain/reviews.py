@@ -211,3 +211,80 @@ def minutes_due(review_held_on: date, rules: RuleSet) -> Deadline:
 def reports_due(review_booked_for: date, rules: RuleSet) -> Deadline:
     """CIC-REPORTS: the social worker's reports reach the IRO before the booked review."""
     return apply_timescale(rules.timescale("CIC-REPORTS"), review_booked_for, rules.calendar)
+
+
+# -- the checks on a change to the record ------------------------------------------------------
+#
+# Each is the rule a write applies, and the same rule a conversation applies to an answer as it
+# is given (so it can ask again at once). A refusal is a DomainError whose message says what to do.
+
+
+@dataclass(frozen=True)
+class ReviewCheck:
+    """What recording a review on a date would mean, before it is written."""
+
+    was_due: Deadline  # the date this review was due by
+    late: bool
+    number: int  # 1 = initial, 2 = second, 3+ = subsequent
+
+
+def check_review(
+    held_on: date, part: ReviewPart, looked_after_since: date | None,
+    schedule: ReviewSchedule, today: date,
+) -> ReviewCheck:  # fmt: skip
+    """May a review held on ``held_on`` be recorded, and was it late?"""
+    check_review_day(held_on, looked_after_since, today)
+    if any(o.review.held_on == held_on and o.review.part is part for o in schedule.held):
+        raise DomainError(f"A review on {short_date(held_on)} is already recorded.")
+    due = schedule.next_due
+    return ReviewCheck(was_due=due, late=held_on > due.due, number=schedule.next_number)
+
+
+def check_review_day(held_on: date, looked_after_since: date | None, today: date) -> None:
+    """``check_review``'s checks that need no schedule (made first: they say what to do)."""
+    if held_on > today:
+        raise DomainError(
+            f'{short_date(held_on)} is in the future. To book a review, say "book a review".'
+        )
+    if looked_after_since and held_on < looked_after_since:
+        raise DomainError(
+            f"{short_date(held_on)} is before this period of care began "
+            f"({short_date(looked_after_since)})."
+        )
+
+
+def check_booking_date(booked_for: date, today: date) -> None:
+    """A review can be booked for today or later."""
+    if booked_for < today:
+        raise DomainError(
+            f"{short_date(booked_for)} has passed. To record a review that was held, say "
+            '"record a review".'
+        )
+
+
+def check_bring_forward(review_by: date, schedule: ReviewSchedule, today: date) -> Deadline:
+    """CIC-BF: may the next review be brought forward to ``review_by``? Returns the due date it
+    would replace."""
+    check_bring_forward_day(review_by, today)
+    if review_by >= schedule.next_due.due:
+        raise DomainError(
+            f"The review is already due by {short_date(schedule.next_due.due)}, which is not "
+            f"later than {short_date(review_by)}: nothing to bring forward."
+        )
+    return schedule.next_due
+
+
+def check_bring_forward_day(review_by: date, today: date) -> None:
+    """``check_bring_forward``'s check that needs no schedule (made first)."""
+    if review_by < today:
+        raise DomainError(f"{short_date(review_by)} has passed: choose today or a later date.")
+
+
+def current_schedule(
+    looked_after_since: date | None, reviews: Sequence[ReviewHeld],
+    directions: Sequence[BroughtForward], rules: RuleSet,
+) -> ReviewSchedule:  # fmt: skip
+    """The schedule of the current period of care; refused when there is none."""
+    if looked_after_since is None:
+        raise DomainError("This child has no current period of care recorded, so no review is due.")
+    return review_schedule(looked_after_since, reviews, rules, directions)

@@ -1,7 +1,7 @@
 """Writing to the append-only audit log. There is deliberately no update or delete here.
 
 An entry is written in the caller's transaction when it is recorded, so it commits with the
-change it records or not at all. A question's session (``bot.services.BotServices.answering``)
+change it records or not at all. A question's session (``services.context.Services.answering``)
 instead *holds* its entries (``hold_audits``): its reads run outside a transaction, and the
 entries are written at the end of the turn together with the conversation state
 (``bot.state.SqlAlchemyStorage.write_with_audits``), both or neither.

@@ -22,16 +22,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import DialogSave
 
 
-async def already_saved(session: AsyncSession, key: str) -> dict[str, Any] | None:
-    """The outcome recorded under ``key``, or None when nothing was saved under it."""
-    outcome = await session.scalar(select(DialogSave.outcome).where(DialogSave.key == key))
-    if outcome is None:
-        return None
-    return dict(outcome) if isinstance(outcome, dict) else {}
+class SqlDialogSaves:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
+    async def already_saved(self, key: str) -> dict[str, Any] | None:
+        """The outcome recorded under ``key``, or None when nothing was saved under it."""
+        outcome = await self.session.scalar(
+            select(DialogSave.outcome).where(DialogSave.key == key)
+        )
+        if outcome is None:
+            return None
+        return dict(outcome) if isinstance(outcome, dict) else {}
 
-async def remember(session: AsyncSession, key: str, dialog: str, outcome: dict[str, Any]) -> None:
-    """Record, in the caller's transaction, that ``dialog`` saved under ``key``."""
-    session.add(DialogSave(key=key, dialog=dialog[:40], outcome=outcome))
-    # Now, not at commit: a racing duplicate fails here, inside the caller's error handling.
-    await session.flush()
+    async def remember(self, key: str, dialog: str, outcome: dict[str, Any]) -> None:
+        """Record, in the caller's transaction, that ``dialog`` saved under ``key``."""
+        self.session.add(DialogSave(key=key, dialog=dialog[:40], outcome=outcome))
+        # Now, not at commit: a racing duplicate fails here, inside the caller's error handling.
+        await self.session.flush()

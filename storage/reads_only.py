@@ -1,6 +1,6 @@
 """A session that can only read: writes are refused before they reach the database.
 
-Why: a question's session (``bot.services.BotServices.answering``) runs outside a transaction
+Why: a question's session (``services.context.Services.answering``) runs outside a transaction
 (autocommit on PostgreSQL), and its audit entries are written later, with the conversation
 state, both or neither. A write made through it would be committed on its own, at once, outside
 that promise. Checking the session when the block ends is too late: the ORM flushes pending

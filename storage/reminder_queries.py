@@ -23,7 +23,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.issues_resolution import IRStatus
-from domain.ports import ChildSummary, Role, StaffMember, visibility_for
+from domain.permissions import visibility_for
+from domain.ports import ChildSummary, Role, StaffMember
 from domain.reminders import BookingFacts, HeldReviewFacts, IrFacts
 from storage.models import (
     Child,

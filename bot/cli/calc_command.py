@@ -12,13 +12,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from bot.clock import today_in
 from bot.settings import Settings
 from domain import child_protection, reviews
 from domain.dates import parse_date
 from domain.deadlines import Deadline
 from domain.formatting import long_date
 from domain.rules import RuleSet, load_rules
+from services.clock import today_in
 
 CalcHandler = Callable[[argparse.Namespace, RuleSet], dict[str, Any]]
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.clock import today_in
 from bot.settings import Settings
 from domain.rules import RuleSet, load_rules
+from services.clock import today_in
 from storage.engine import create_engine, session_factory
 from storage.importers import KINDS, ImportReport, UnusableInput, run_import
 

@@ -53,12 +53,12 @@ def run_report(args: argparse.Namespace) -> int:
     # Heavy imports here, not at module level: `iro-bot --help` and other commands stay fast.
     from sqlalchemy.exc import DBAPIError
 
-    from bot.clock import today_in
     from bot.settings import Settings
     from domain.dates import parse_date
     from domain.errors import DomainError
     from domain.reporting import Period
     from domain.rules import load_rules
+    from services.clock import today_in
     from storage.reporting import sections_by_key
 
     fmt = args.format.lower().removeprefix(".")

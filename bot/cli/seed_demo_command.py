@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.demo_data import PLAYGROUND_USERS, DemoSummary, seed_demo, store_is_empty
-from bot.clock import today_in
 from bot.settings import Settings
 from domain.dates import parse_date
 from domain.rules import RuleSet, load_rules
+from services.clock import today_in
 from storage.engine import create_engine, session_factory
 from storage.migrate import display_url
 

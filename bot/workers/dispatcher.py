@@ -197,11 +197,11 @@ class Delivered:
 
 #: Called right before a send, in a read transaction: returns the payload to send (e.g. an IR
 #: card rendered now, for this recipient, so a notification that waited in the outbox while the
-#: IR moved on is still true; ``storage.ir_cards.prepare_delivery``).
+#: IR moved on is still true; ``services.ir_cards.prepare_delivery``).
 PrepareHook = Callable[[AsyncSession, ClaimedNotification], Awaitable[Mapping[str, Any]]]
 #: Called in the transaction that records ``sent`` (only if this dispatcher still held the
 #: lease), with the payload as prepared: e.g. to remember which message shows an IR's card so
-#: it can be updated in place (``storage.ir_cards.record_delivery``).
+#: it can be updated in place (``services.ir_cards.record_delivery``).
 SentHook = Callable[[AsyncSession, ClaimedNotification, Delivered], Awaitable[None]]
 
 
@@ -957,10 +957,10 @@ def build_dispatcher(
 def default_hooks(settings: Settings) -> DispatchHooks:
     """IR cards are rendered for each recipient at send time (so a card that waited in the
     outbox shows the IR as it is now), and where each was posted is recorded for later edits."""
-    from bot.clock import today_in
     from cards.ir_card import ir_card
     from domain.rules import load_rules
-    from storage.ir_cards import IrCardHooks
+    from services.clock import today_in
+    from services.ir_cards import IrCardHooks
 
     rules = load_rules(settings.rules_path or None)
     cards = IrCardHooks(rules, today=lambda: today_in(rules.timezone), render=ir_card)

@@ -52,6 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.settings import Settings
 from cards.nudges import digest_nudge, follow_up_nudge, ir_nudge, reports_nudge
 from domain.calendar import WorkingDayCalendar
+from domain.permissions import card_rights
 from domain.ports import StaffMember
 from domain.reminders import (
     DEFAULT_POLICY,
@@ -71,9 +72,11 @@ from domain.reminders import (
     report_reminders,
 )
 from domain.rules import RuleSet, load_rules
+from services.ir_cards import LoadedIrCard, load_ir_card
+from services.unit_of_work import SqlUnitOfWork
 from storage.audit import record_audit
+from storage.dispatch_queue import REPORT_TO
 from storage.engine import session_factory
-from storage.ir_cards import REPORT_TO, LoadedIrCard, card_rights, load_ir_card
 from storage.outbox import enqueue
 from storage.reminder_queries import (
     active_iros,
@@ -411,13 +414,15 @@ class Scheduler:
                 reference = reminder.ir_reference
                 assert reference is not None  # every IR reminder names its IR
                 if reference not in loaded:
-                    loaded[reference] = await load_ir_card(session, rules, reference, today)
+                    loaded[reference] = await load_ir_card(
+                        SqlUnitOfWork(session), rules, reference, today
+                    )
                 card = loaded[reference]
                 viewer = staff[reminder.recipient_id]
                 nudge = ir_nudge(reminder, card.view, card_rights(card.parties, viewer), today)
                 routing: dict[str, Any] = {
                     # An IR card: the dispatcher renders it again at send time for the
-                    # recipient and keeps every copy up to date (storage/ir_cards.py).
+                    # recipient and keeps every copy up to date (services/ir_cards.py).
                     "ir_reference": reference, "ir_version": card.view.version, "ir_card": True,
                 }  # fmt: skip
                 iro = card.parties.raised_by_id

@@ -14,7 +14,7 @@ from storage.models._columns import created_at, updated_at
 class IrCardMessage(Base):
     """One posted copy of an IR card: a Teams message the bot may edit (PUT) later.
 
-    Filled by ``storage.ir_cards.record_delivery`` after a successful send. One row per message;
+    Filled by ``services.ir_cards.record_delivery`` after a successful send. One row per message;
     a member of staff may hold several copies of one IR's card (e.g. the IRO's copy from when it
     was raised and the one telling them of the response): every copy is kept true.
     """

@@ -68,11 +68,13 @@ from bot.settings import Settings
 from bot.wiring import build_bot
 from cards.asking import SOMETHING_WRONG
 from cards.elements import card_to_text
+from domain.permissions import may_answer, may_direct
 from domain.rules import load_rules
+from services.ir_actions import CardVerb
+from services.ir_cards import load_ir_card
+from services.unit_of_work import SqlUnitOfWork
 from storage.base import Base
 from storage.engine import session_factory
-from storage.ir_actions import CardVerb
-from storage.ir_cards import load_ir_card, may_answer, may_direct
 from storage.migrate import upgrade
 from storage.models import AuditEntry, IssueResolution, Staff
 from storage.repositories.staff import to_staff_member
@@ -154,7 +156,7 @@ async def _open_irs(engine: AsyncEngine) -> list[OpenIr]:
             select(Staff).where(Staff.aad_object_id.is_not(None)))}  # fmt: skip
         irs = []
         for reference in references:
-            loaded = await load_ir_card(session, RULES, reference, TODAY)
+            loaded = await load_ir_card(SqlUnitOfWork(session), RULES, reference, TODAY)
             entitled = frozenset(aad for aad, member in staff.items()
                                  if may_answer(loaded.parties, member)
                                  or may_direct(loaded.parties, member))  # fmt: skip

@@ -29,14 +29,16 @@ from bot.app import ADAPTER_KEY
 from bot.cli.demo_data import ADELE, ALEX, ISAIAH, MEGAN, PATTI, seed_demo
 from bot.settings import Settings
 from bot.wiring import build_bot
+from cards import ir_notices
 from cards.common import UNKNOWN_USER
 from cards.elements import card_to_text
 from cards.ir_card import ir_card
 from domain.ports import StaffMember
 from domain.rules import load_rules
-from storage.actions import raise_issue
+from services.ir_cards import IrCardHooks
+from services.irs import raise_issue
+from services.unit_of_work import SqlUnitOfWork
 from storage.engine import create_engine, session_factory
-from storage.ir_cards import IrCardHooks
 from storage.migrate import upgrade
 from storage.models import (
     AuditEntry,
@@ -175,8 +177,9 @@ class World:
             )  # fmt: skip
             assert child is not None
             raised = await raise_issue(
-                session, RULES, alex, child.id, ["reports not available in time"],
+                SqlUnitOfWork(session), RULES, alex, child.id, ["reports not available in time"],
                 "The social work report was not shared before the review.", stage, TODAY,
+                ir_notices,
             )  # fmt: skip
         return raised.reference
 

@@ -15,9 +15,9 @@ from bot.app import ADAPTER_KEY
 from bot.workers import dispatcher as dispatcher_module
 from bot.workers.scheduler import Scheduler
 from cards.ir_card import ir_card
+from services.ir_actions import Input
+from services.ir_cards import IrCardHooks
 from storage.engine import session_factory
-from storage.ir_actions import Input
-from storage.ir_cards import IrCardHooks
 from tests.e2e.test_ir_cards import (  # noqa: F401  (world is a fixture)
     ADELE_T,
     ALEX_T,

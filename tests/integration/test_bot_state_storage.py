@@ -663,7 +663,7 @@ async def test_a_turn_that_changes_nothing_writes_nothing(storage: SqlAlchemySto
 async def _held_read_entry(
     sessions: async_sessionmaker[AsyncSession], child: str
 ) -> list[AuditValues]:
-    """The entry a question's session holds for a read of ``child`` (bot.services.answering)."""
+    """The entry a question's session holds for a read of ``child`` (services.context.answering)."""
     async with sessions() as session:
         hold_audits(session)
         await record_audit(session, "child.read", entity_type="child", entity_id=child)

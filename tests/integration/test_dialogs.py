@@ -35,9 +35,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.caseload import CaseloadCache
 from bot.cli.demo_data import seed_demo
-from bot.services import BotServices
 from bot.state import SqlAlchemyStorage
 from cards.elements import card_to_text
 from dialogs import build_dialog_set
@@ -49,6 +47,7 @@ from domain.calendar import add_months
 from domain.formatting import long_date
 from domain.ports import StaffMember
 from domain.rules import load_rules
+from services.context import Services
 from storage.conversation_state import BotStateRecord
 from storage.models import (
     AuditEntry,
@@ -63,6 +62,7 @@ from storage.models import (
     Staff,
 )
 from storage.repositories.staff import to_staff_member
+from understanding.caseload import CaseloadCache
 
 RULES = load_rules()
 TODAY = date(2026, 3, 2)  # a Monday; no bank holiday before Good Friday, 3 April 2026
@@ -78,7 +78,7 @@ WRITTEN_TABLES = (IssueResolution, IrStageEntry, IrReason, IrReferenceCounter, R
 @dataclass
 class World:
     sessions: async_sessionmaker[AsyncSession]
-    services: BotServices
+    services: Services
     storage: SqlAlchemyStorage
     alex: StaffMember
     staff: dict[str, StaffMember]  # by e-mail
@@ -113,7 +113,7 @@ async def world(sessions: async_sessionmaker[AsyncSession]) -> World:
         children = list(await session.scalars(select(Child).order_by(Child.id)))
     mine = [c for c in children if alex.id in (c.iro_id, c.covering_iro_id)]
     others = [c for c in children if alex.id not in (c.iro_id, c.covering_iro_id)]
-    services = BotServices(sessions, RULES, clock=lambda: TODAY)
+    services = Services(sessions, RULES, clock=lambda: TODAY)
     return World(sessions, services, SqlAlchemyStorage(sessions), alex, staff, mine, others)
 
 

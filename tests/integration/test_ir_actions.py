@@ -13,18 +13,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.demo_data import ADELE, ALEX, ISAIAH, MEGAN, seed_demo
+from cards import ir_notices
 from cards.ir_card import ir_card
+from cards.ir_wording import action_message
 from domain.ports import StaffMember
 from domain.rules import load_rules
-from storage.actions import raise_issue
-from storage.ir_actions import CardActionResult, Outcome, act_on_ir
-from storage.ir_cards import (
-    REPORT_TO,
-    copies_to_update,
-    mark_updated,
-    prepare_delivery,
-    record_delivery,
-)
+from services.ir_actions import CardActionResult, Outcome, act_on_ir
+from services.ir_cards import prepare_delivery, record_delivery
+from services.irs import raise_issue
+from services.unit_of_work import SqlUnitOfWork
+from storage.dispatch_queue import REPORT_TO
 from storage.models import AuditEntry, Child, IrCardMessage, IssueResolution, Notification, Staff
 from storage.repositories.staff import to_staff_member
 
@@ -55,7 +53,8 @@ async def raise_one(sessions: Sessions, stage: str = "1") -> str:
             .order_by(Child.id)
         )  # fmt: skip
         assert child is not None
-        raised = await raise_issue(session, RULES, alex, child, ["no advocate"], "", stage, TODAY)
+        raised = await raise_issue(SqlUnitOfWork(session), RULES, alex, child, ["no advocate"],
+                                   "", stage, TODAY, ir_notices)  # fmt: skip
     return raised.reference
 
 
@@ -63,7 +62,7 @@ async def act(
     sessions: Sessions, who: StaffMember, verb: str, data: dict[str, object]
 ) -> CardActionResult:
     async with sessions() as session, session.begin():
-        return await act_on_ir(session, RULES, who, verb, data, TODAY)
+        return await act_on_ir(SqlUnitOfWork(session), RULES, who, verb, data, TODAY, ir_notices)
 
 
 async def notification_keys(sessions: Sessions, reference: str) -> dict[str, Notification]:
@@ -97,7 +96,8 @@ async def test_a_raise_that_is_rolled_back_leaves_no_notification(seeded: Sessio
         await session.begin()
         child = await session.scalar(select(Child.id).where(Child.iro_id == alex.id).limit(1))
         assert child is not None
-        raised = await raise_issue(session, RULES, alex, child, ["no advocate"], "", "1", TODAY)
+        raised = await raise_issue(SqlUnitOfWork(session), RULES, alex, child, ["no advocate"],
+                                   "", "1", TODAY, ir_notices)  # fmt: skip
         await session.rollback()
     assert await notification_keys(seeded, raised.reference) == {}
 
@@ -111,8 +111,9 @@ async def test_two_clicks_at_once_change_the_ir_once(seeded: Sessions):
     assert sorted(r.outcome for r in results) == sorted([Outcome.DONE, Outcome.STALE])
     assert [r.changed for r in results].count(True) == 1
     stale = next(r for r in results if r.outcome is Outcome.STALE)
-    assert stale.message is not None
-    assert stale.message.startswith("Already answered by Adele Vance on 26 November 2026.")
+    message = action_message(stale)
+    assert message is not None
+    assert message.startswith("Already answered by Adele Vance on 26 November 2026.")
     async with seeded() as session:
         version = await session.scalar(
             select(IssueResolution.version).where(IssueResolution.reference == reference)
@@ -164,29 +165,31 @@ async def test_the_sent_card_registry_follows_versions(seeded: Sessions):
     adele = await staff(seeded, ADELE.email)
     async with seeded() as session, session.begin():
         payload = {"ir_reference": reference, "ir_version": 1, "ir_card": True, "text": "x"}
-        prepared = await prepare_delivery(session, RULES, payload=payload,
+        uow = SqlUnitOfWork(session)
+        prepared = await prepare_delivery(uow, RULES, payload=payload,
                                           recipient_staff_id=adele.id, today=TODAY,
                                           render=ir_card)  # fmt: skip
         assert prepared["card"]["type"] == "AdaptiveCard" and prepared["ir_version"] == 1
         for _ in range(2):  # a dispatcher retrying its bookkeeping records one copy
-            behind = await record_delivery(session, payload=prepared, recipient_staff_id=adele.id,
+            behind = await record_delivery(uow, payload=prepared, recipient_staff_id=adele.id,
                                            conversation_id="a:1chat", activity_id="act-1",
                                            service_url="https://smba.example/uk/")  # fmt: skip
             assert behind is False
         # Not an IR card (no "card"), or a notice: nothing recorded.
-        assert not await record_delivery(session, payload=payload, recipient_staff_id=adele.id,
+        assert not await record_delivery(uow, payload=payload, recipient_staff_id=adele.id,
                                          conversation_id="a:1chat", activity_id="act-2",
                                          service_url="https://smba.example/uk/")  # fmt: skip
-        assert await copies_to_update(session, reference) == []
+        assert await uow.irs.copies_to_update(reference) == []
     assert len(await _copies(seeded)) == 1
     await act(seeded, adele, "ir.decline", {"ir": reference, "version": 1,
                                             "decline_reason": "Not ours."})  # fmt: skip
     async with seeded() as session, session.begin():
-        [copy] = await copies_to_update(session, reference)
+        uow = SqlUnitOfWork(session)
+        [copy] = await uow.irs.copies_to_update(reference)
         assert (copy.activity_id, copy.rendered_version) == ("act-1", 1)
         assert copy.conversation_reference()["conversation"]["id"] == "a:1chat"
-        await mark_updated(session, [copy.id], 2)
-        assert await copies_to_update(session, reference) == []
+        await uow.irs.mark_updated([copy.id], 2)
+        assert await uow.irs.copies_to_update(reference) == []
 
 
 async def test_a_refresh_is_an_audited_read_and_strangers_see_nothing(seeded: Sessions):

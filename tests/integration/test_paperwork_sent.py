@@ -1,5 +1,5 @@
 """Recording that a review's decisions or minutes were sent (CIC-DECISIONS, CIC-MINUTES): the
-write (``storage.paperwork``) and its dialog (``dialogs.paperwork_sent``), on SQLite and
+write (``services.paperwork``) and its dialog (``dialogs.paperwork_sent``), on SQLite and
 PostgreSQL, over the demo authority of ``test_dialogs``."""
 
 # ruff: noqa: F811  (``world`` is test_dialogs' fixture, imported, then named by each test)
@@ -11,13 +11,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from domain.errors import DomainError
+from domain.errors import ChildNotVisible, DomainError
 from domain.formatting import long_date
 from domain.paperwork import Paperwork
 from domain.reviews import decisions_due, minutes_due
-from storage.actions import ChildNotVisible
+from services.paperwork import record_paperwork_sent
+from services.unit_of_work import SqlUnitOfWork
 from storage.models import AuditEntry, Child, Review
-from storage.paperwork import record_paperwork_sent
 from tests.integration.test_dialogs import (  # noqa: F401  (world: the fixture)
     RULES,
     TODAY,
@@ -67,7 +67,7 @@ async def test_the_paperwork_belongs_to_the_latest_review_held_by_the_day_it_was
         # A later review, held after the paperwork went out, is not the one it belongs to.
         session.add(Review(child_pk=child.id, held_on=TODAY, part="full"))
     async with world.sessions() as session, session.begin():
-        check = await record_paperwork_sent(session, RULES, world.alex, child.id,
+        check = await record_paperwork_sent(SqlUnitOfWork(session), RULES, world.alex, child.id,
                                             [Paperwork.MINUTES], sent, TODAY)  # fmt: skip
     assert check.held_on == review.held_on
     assert check.due == {Paperwork.MINUTES: minutes_due(review.held_on, RULES)}
@@ -80,7 +80,7 @@ async def test_a_correction_hands_back_the_date_it_replaced(world: World) -> Non
     first, second = TODAY - timedelta(days=3), TODAY - timedelta(days=1)
     for day in (first, second):
         async with world.sessions() as session, session.begin():
-            check = await record_paperwork_sent(session, RULES, world.alex, child.id,
+            check = await record_paperwork_sent(SqlUnitOfWork(session), RULES, world.alex, child.id,
                                                 list(Paperwork), day, TODAY)  # fmt: skip
     assert check.recorded == {Paperwork.DECISIONS: first, Paperwork.MINUTES: first}
     assert await _stored(world, review.id) == (second, second)
@@ -102,7 +102,8 @@ async def test_refusals_write_nothing(world: World, case: str, message: str) -> 
     audits = await last_audit_id(world.sessions)
     with pytest.raises(DomainError, match=message):
         async with world.sessions() as session, session.begin():
-            await record_paperwork_sent(session, RULES, world.alex, child.id, kinds, day, TODAY)
+            await record_paperwork_sent(SqlUnitOfWork(session), RULES, world.alex, child.id, kinds,
+                                        day, TODAY)
     assert await _stored(world, review.id) == (None, None)
     assert await last_audit_id(world.sessions) == audits
 
@@ -111,7 +112,7 @@ async def test_another_iros_child_is_refused_as_not_found(world: World) -> None:
     other = world.others[0]
     with pytest.raises(ChildNotVisible):
         async with world.sessions() as session, session.begin():
-            await record_paperwork_sent(session, RULES, world.alex, other.id,
+            await record_paperwork_sent(SqlUnitOfWork(session), RULES, world.alex, other.id,
                                         [Paperwork.DECISIONS], TODAY, TODAY)  # fmt: skip
 
 

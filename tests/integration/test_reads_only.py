@@ -1,4 +1,4 @@
-"""A question's session (``BotServices.answering``) only reads: a write is refused as it is
+"""A question's session (``Services.answering``) only reads: a write is refused as it is
 attempted, before it reaches the database, and the store is left as it was; on both databases
 (on PostgreSQL the session is in autocommit, where a write would otherwise be committed at once).
 """
@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import BotServices
 from domain.rules import load_rules
+from services.context import Services
 from storage.audit import record_audit
 from storage.models.audit import AuditEntry
 from storage.models.staff import Staff
@@ -65,12 +65,12 @@ async def test_a_write_in_a_questions_session_is_refused_and_nothing_is_written(
     async with sessions() as session, session.begin():
         session.add(Staff(email="iro@example.com", display_name="An IRO", role="iro"))
     before = await _store(sessions)
-    services = BotServices(sessions, load_rules())
+    services = Services(sessions, load_rules())
 
     with pytest.raises(WriteRefusedError):
-        async with services.answering() as session:
-            await record_audit(session, "child.read", actor_staff_id=1)
-            await ATTEMPTS[attempt](session)
+        async with services.answering() as uow:
+            await record_audit(uow.session, "child.read", actor_staff_id=1)
+            await ATTEMPTS[attempt](uow.session)
 
     assert await _store(sessions) == before
     async with sessions() as session:
@@ -83,11 +83,11 @@ async def test_reads_and_held_audits_still_work_in_a_questions_session(
 ) -> None:
     async with sessions() as session, session.begin():
         session.add(Staff(email="iro@example.com", display_name="An IRO", role="iro"))
-    services = BotServices(sessions, load_rules())
+    services = Services(sessions, load_rules())
 
-    async with services.answering() as session:
-        names = list(await session.scalars(select(Staff.display_name)))
-        await record_audit(session, "child.read", actor_staff_id=1)
+    async with services.answering() as uow:
+        names = list(await uow.session.scalars(select(Staff.display_name)))
+        await record_audit(uow.session, "child.read", actor_staff_id=1)
 
     assert names == ["An IRO"]
     async with sessions() as session:
@@ -99,9 +99,9 @@ async def test_a_transaction_after_a_question_still_writes(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     # The refusal belongs to the question's session class, not to the factory it came from.
-    services = BotServices(sessions, load_rules())
-    async with services.answering() as session:
-        await session.scalar(select(func.count()).select_from(Staff))
+    services = Services(sessions, load_rules())
+    async with services.answering() as uow:
+        await uow.session.scalar(select(func.count()).select_from(Staff))
     async with services.transaction() as session:
         session.add(Staff(email="later@example.com", display_name="Later", role="iro"))
     assert await _store(sessions) == [("later@example.com", "Later")]

@@ -15,15 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import cli
 from domain.names import normalise_name
-from domain.ports import (
-    NOTHING,
-    SYSTEM,
-    ChildSummary,
-    Role,
-    StaffMember,
-    Visibility,
-    visibility_for,
-)
+from domain.permissions import visibility_for
+from domain.ports import NOTHING, SYSTEM, ChildSummary, Role, StaffMember, Visibility
 from domain.reviews import BroughtForward, ReviewHeld, ReviewPart
 from domain.rules import DEFAULT_RULES_PATH, load_rules, parse_rules
 from storage.base import Base

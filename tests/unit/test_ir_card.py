@@ -15,8 +15,9 @@ import pytest
 from cards.elements import card_to_text
 from cards.ir_card import GOOD, ir_card, notice_card
 from domain.issues_resolution import IRStatus
+from domain.permissions import CardRights, IrParties, card_rights
 from domain.ports import StaffMember
-from storage.ir_cards import CardRights, IrCardView, IrParties, StageLine, card_rights
+from services.ir_cards import IrCardView, StageLine
 
 TODAY = date(2026, 11, 26)  # Thursday
 DUE = date(2026, 12, 3)

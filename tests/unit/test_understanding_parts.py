@@ -505,8 +505,8 @@ def test_extreme_todays(year: int) -> None:
 
 # -- purity ---------------------------------------------------------------------------------------
 
-FORBIDDEN = ("bot", "storage", "dialogs", "services", "cards", "botbuilder", "botframework", "aiohttp",
-             "sqlalchemy", "logging")  # fmt: skip
+FORBIDDEN = ("bot", "storage", "dialogs", "services", "cards", "botbuilder", "botframework",
+             "aiohttp", "sqlalchemy", "logging")  # fmt: skip
 
 
 def test_understanding_is_pure_and_logs_nothing() -> None:

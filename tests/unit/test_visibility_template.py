@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.ports import NOTHING, SYSTEM, StaffMember, Visibility, visibility_for
+from domain.permissions import visibility_for
+from domain.ports import NOTHING, SYSTEM, StaffMember, Visibility
 from storage.models import Child
 from storage.repositories.visibility import (
     visibility_clause,

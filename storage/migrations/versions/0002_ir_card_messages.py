@@ -7,7 +7,7 @@ Create Date: 2026-11-26 05:39:34.345674
 Written by `python -m storage.migrate new`, then reviewed by hand (see README.md): a new table
 only (no data step), so nothing existing is rebuilt. ``ir_card_messages`` records every posted
 copy of an IR card (conversation and activity id) so the bot can edit each one in place when the
-IR moves on; ``storage.ir_cards.record_delivery`` fills it after a successful send.
+IR moves on; ``services.ir_cards.record_delivery`` fills it after a successful send.
 """
 
 from __future__ import annotations

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from domain.ports import NameCandidate, StaffMember
+from understanding.children import ChildCandidate, ChildIndex
 
-from domain.ports import StaffMember, visibility_for
-from storage.repositories import SqlChildRepository
-from understanding import ChildCandidate, ChildIndex
+#: Reads the names of the children a member of staff may see (``services.caseload``).
+NameLoader = Callable[[], Awaitable[list[NameCandidate]]]
 
 
 class CaseloadCache:
@@ -33,28 +32,17 @@ class CaseloadCache:
             return cached[1]
         return None
 
-    async def index(
-        self,
-        transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]],
-        staff: StaffMember,
-    ) -> ChildIndex:
-        """The index, opening a transaction (``transaction()``) only when it must be read.
+    async def index(self, staff: StaffMember, load: NameLoader) -> ChildIndex:
+        """The index, calling ``load`` (a read of the store) only when it must be built.
 
         Most turns find it here: an empty transaction would still cost a session, a begin and a
         commit (~0.3 ms of CPU).
         """
-        cached = self._fresh(staff, time.monotonic())
-        if cached is not None:
-            return cached
-        async with transaction() as session:
-            return await self.index_for(session, staff)
-
-    async def index_for(self, session: AsyncSession, staff: StaffMember) -> ChildIndex:
         now = time.monotonic()
         cached = self._fresh(staff, now)
         if cached is not None:
             return cached
-        names = await SqlChildRepository(session).candidate_names(visibility_for(staff))
+        names = await load()
         index = ChildIndex.build([
             ChildCandidate(n.pk, n.child_id, n.given_name, n.family_name) for n in names
         ])  # fmt: skip

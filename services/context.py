@@ -1,7 +1,8 @@
-"""What every part of the bot needs from outside a turn: the store, the rules and the clock.
+"""What every surface needs to run a use case: units of work over the store, the rules and
+the clock.
 
-Built once in ``bot.wiring`` and handed to the handler and the dialogs, so nothing reads a
-global and tests can pass a fixed ``today``.
+Built once in ``bot.wiring`` and handed to the handler, the dialogs and the workers, so nothing
+reads a global and tests can pass a fixed ``today``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import today_in
 from domain.rules import RuleSet
+from services.clock import today_in
+from services.unit_of_work import SqlUnitOfWork
 from storage.audit import hold_audits, take_held_audits, write_audits
 from storage.reads_only import REFUSAL, ReadsOnlySession, WriteRefusedError
 
 
 @dataclass(frozen=True)
-class BotServices:
+class Services:
     sessions: async_sessionmaker[AsyncSession]
     rules: RuleSet
     # The authority's today (Europe/London by default); tests pin it.
@@ -32,16 +34,21 @@ class BotServices:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits when the block ends normally, else rolls back.
-
-        Reads use it too: the audit entry a read writes commits with it.
+        """A session whose work commits when the block ends normally, else rolls back: for the
+        surfaces' own bookkeeping (who is asking, where to reach them), not for use cases.
         """
         async with self.sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
-    async def answering(self) -> AsyncIterator[AsyncSession]:
-        """A session for a question's reads, outside any transaction, holding the audit entries
+    async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
+        """One use case's unit of work: commits when the block ends normally, else rolls back."""
+        async with self.sessions() as session, session.begin():
+            yield SqlUnitOfWork(session)
+
+    @asynccontextmanager
+    async def answering(self) -> AsyncIterator[SqlUnitOfWork]:
+        """A unit of work for a question's reads, outside any transaction, holding the audit entries
         it records (``storage.audit.hold_audits``) for the caller to take and write with the
         conversation state (``SqlConversationState.save_changes_with``): both or neither, in
         fewer round trips than a transaction around everything. Entries not taken are written
@@ -57,7 +64,7 @@ class BotServices:
             bind=self._reads_bind, sync_session_class=ReadsOnlySession
         ) as session:
             hold_audits(session)
-            yield session
+            yield SqlUnitOfWork(session)
             if session.new or session.dirty or session.deleted:
                 raise WriteRefusedError(REFUSAL)
             left = take_held_audits(session)

@@ -1,0 +1,135 @@
+"""Who may see and do what: domain.md section 5, in one module.
+
+Every surface (chat, card buttons, command line, a web page) asks these functions, through the
+use cases in ``services/``, so a rule is written once and a button and the check behind it
+cannot disagree:
+
+- ``visibility_for``: which children a member of staff may see (every read takes its value);
+- ``may_answer``: who may respond to (or decline) an IR's current stage;
+- ``may_direct``: who may escalate, resolve or refer an IR to Cafcass;
+- ``card_rights``: which of those buttons a viewer's IR card carries now;
+- ``may_see_service_figures``: who may ask for the service's figures (the QA summary).
+
+Recording, booking and bringing forward a review, recording paperwork and raising an IR are, by
+this policy, open to anyone who may see the child: the use case checks visibility, and a child
+the actor may not see is reported exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.issues_resolution import IRStatus
+from domain.ports import NOTHING, SYSTEM, Role, StaffMember, Visibility
+
+#: Managers see the children of their service area (domain.md section 5).
+MANAGER_ROLES = frozenset(
+    {
+        Role.PRACTICE_SUPERVISOR,
+        Role.TEAM_MANAGER,
+        Role.SERVICE_MANAGER,
+        Role.SERVICE_DIRECTOR,
+        Role.DIRECTOR,
+    }
+)
+#: Managers whose work may span every service area (domain.md section 2: directors have none).
+#: Only these see every child when they have no service area; the other managers see nothing
+#: then, so a blank cell in a people file never opens the whole caseload.
+AREA_SPANNING_MANAGER_ROLES = frozenset({Role.SERVICE_DIRECTOR, Role.DIRECTOR})
+
+
+
+def visibility_for(staff: StaffMember | None) -> Visibility:
+    """domain.md section 5, the one place it is decided.
+
+    - unknown or inactive staff: nothing;
+    - QA managers and admins: every child;
+    - IROs: the children they review and any child they are covering;
+    - social workers: the children allocated to them;
+    - managers: the children in their service area; a service director or director with no
+      service area spans them all; any other manager with none sees nothing (fail closed).
+    """
+    if staff is None or not staff.active:
+        return NOTHING
+    try:
+        role = Role(staff.role)
+    except ValueError:
+        return NOTHING
+    if role in (Role.QA_MANAGER, Role.ADMIN):
+        return SYSTEM
+    if role is Role.IRO:
+        return Visibility(reviewing_iro_id=staff.id)
+    if role is Role.SOCIAL_WORKER:
+        return Visibility(social_worker_id=staff.id)
+    if role in MANAGER_ROLES:
+        if staff.service_area:
+            return Visibility(service_area=staff.service_area)
+        if role in AREA_SPANNING_MANAGER_ROLES:
+            return SYSTEM
+    return NOTHING
+
+
+# -- Issues Resolution -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IrParties:
+    """Who holds which part in an IR now (staff ids)."""
+
+    raised_by_id: int | None
+    owner_id: int | None  # the current stage's owner
+    owner_delegate_id: int | None  # whoever the owner has named to act for them
+    status: IRStatus
+    response_overdue: bool
+    social_worker_id: int | None
+    owner_ids: tuple[int, ...]  # every stage's owner, in order (those who got the card)
+
+    def names(self, staff: StaffMember) -> bool:
+        """Is ``staff`` one of the IR's parties (raiser, a stage owner or the owner's delegate)?"""
+        return staff.id in (self.raised_by_id, self.owner_delegate_id, *self.owner_ids)
+
+
+@dataclass(frozen=True)
+class CardRights:
+    """Which buttons a viewer's card carries."""
+
+    may_answer: bool = False  # Agree and respond, Decline
+    may_direct: bool = False  # Accept and resolve, Escalate, Refer to Cafcass
+
+
+NO_RIGHTS = CardRights()
+
+
+def may_answer(parties: IrParties, staff: StaffMember) -> bool:
+    """The current stage's owner or their delegate (domain.md section 5)."""
+    if not staff.active or parties.owner_id is None:
+        return False
+    return staff.id in (parties.owner_id, parties.owner_delegate_id)
+
+
+def may_direct(parties: IrParties, staff: StaffMember) -> bool:
+    """The raising IRO or a QA manager may escalate, resolve or refer (domain.md section 5)."""
+    if not staff.active:
+        return False
+    return staff.id == parties.raised_by_id or staff.role == Role.QA_MANAGER.value
+
+
+def card_rights(parties: IrParties, staff: StaffMember | None) -> CardRights:
+    """The buttons ``staff`` sees: answering while a response is owed; directing once the stage
+    has responded (or its response is overdue, when the IRO may bypass it: IR-BYPASS)."""
+    if staff is None or parties.status is IRStatus.RESOLVED:
+        return NO_RIGHTS
+    awaiting = parties.status is IRStatus.OPEN_AWAITING_RESPONSE
+    answer = awaiting and may_answer(parties, staff)
+    direct = (not awaiting or parties.response_overdue) and may_direct(parties, staff)
+    return CardRights(may_answer=answer, may_direct=direct)
+
+
+# -- the service's figures ---------------------------------------------------------------------
+
+#: Who may ask for the service's figures: they are the QA manager's to report.
+SERVICE_FIGURES_ROLES = frozenset({Role.QA_MANAGER})
+
+
+def may_see_service_figures(staff: StaffMember) -> bool:
+    return staff.active and staff.role in SERVICE_FIGURES_ROLES

@@ -1,0 +1,177 @@
+"""Reviews: the next review and its explanation, recording a review held, booking one, and
+bringing one forward (CIC-BF); each check also as a read-only preview for a conversation that
+asks before it writes.
+
+A preview only reads (and audits the read), so a conversation cancelled half way leaves no record
+changed; the write repeats every check. Refusals are ``DomainError``s whose message can be shown
+as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.deadlines import Deadline
+from domain.errors import ChildNotVisible, DomainError
+from domain.permissions import visibility_for
+from domain.ports import ChildSummary, StaffMember
+from domain.reviews import (
+    ReviewCheck,
+    ReviewPart,
+    ReviewSchedule,
+    check_booking_date,
+    check_bring_forward,
+    check_bring_forward_day,
+    check_review,
+    check_review_day,
+    current_schedule,
+    decisions_due,
+    minutes_due,
+    reports_due,
+)
+from domain.rules import RuleSet
+from services.unit_of_work import ChildRow, UnitOfWork
+
+
+async def child_for_change(uow: UnitOfWork, actor: StaffMember, child_pk: int) -> ChildRow:
+    """The child's own record, when ``actor`` may see it; else ``ChildNotVisible``."""
+    child = await uow.reviews.child(child_pk, visibility_for(actor))
+    if child is None:
+        raise ChildNotVisible()
+    return child
+
+
+async def schedule_of(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child: ChildSummary | ChildRow,
+    what: str,
+) -> ReviewSchedule:  # fmt: skip
+    """The one path to a child's review schedule now, audited as the read ``what``.
+
+    ``child`` was read with the actor's visibility in this unit of work (a ``ChildSummary`` from
+    the child lookup, or the row from ``child_for_change``): only its key and the start of its
+    period of care are needed, so it is not read again. Raises ``DomainError`` when there is no
+    current period of care (the read is audited all the same: the answer names the child).
+    """
+    pk = child.pk if isinstance(child, ChildSummary) else child.id
+    if child.looked_after_since is None:
+        await uow.audit.child_read(actor, pk, what)
+        return current_schedule(None, [], [], rules)
+    reviews, directions = await uow.reviews.inputs(pk)
+    # Audited after the reads (same transaction, committed with them): on SQLite the insert
+    # takes the write lock, held to the commit, so it is not held through the reads.
+    await uow.audit.child_read(actor, pk, what)
+    return current_schedule(child.looked_after_since, reviews, directions, rules)
+
+
+async def _schedule(uow: UnitOfWork, rules: RuleSet, child: ChildRow) -> ReviewSchedule:
+    """The schedule for a change's own checks (not a read shown to anyone: not audited)."""
+    reviews, directions = await uow.reviews.inputs(child.id)
+    return current_schedule(child.looked_after_since, reviews, directions, rules)
+
+
+# -- previews, for a conversation that asks before it writes -----------------------------------
+
+
+async def next_review_due(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int
+) -> Deadline:
+    """The child's next review due date, as the schedule stands now."""
+    child = await child_for_change(uow, actor, child_pk)
+    return (await schedule_of(uow, rules, actor, child, "next_review")).next_due
+
+
+async def preview_review(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, held_on: date,
+    part: ReviewPart, today: date,
+) -> ReviewCheck:  # fmt: skip
+    """What recording this review would mean (late or not), with record_review's checks."""
+    child = await child_for_change(uow, actor, child_pk)
+    await uow.audit.child_read(actor, child.id, "review_check")
+    check_review_day(held_on, child.looked_after_since, today)
+    schedule = await _schedule(uow, rules, child)
+    return check_review(held_on, part, child.looked_after_since, schedule, today)
+
+
+async def preview_bring_forward(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, review_by: date,
+    today: date,
+) -> Deadline:  # fmt: skip
+    """bring_forward's checks on the date; returns the due date it would replace."""
+    child = await child_for_change(uow, actor, child_pk)
+    await uow.audit.child_read(actor, child.id, "bring_forward_check")
+    check_bring_forward_day(review_by, today)
+    schedule = await _schedule(uow, rules, child)
+    return check_bring_forward(review_by, schedule, today)
+
+
+# -- changes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedReview:
+    next_due: Deadline
+    decisions_due: Deadline
+    minutes_due: Deadline
+    late: bool
+
+
+async def record_review(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, held_on: date,
+    part: ReviewPart, today: date, late_reason: str | None = None,
+) -> RecordedReview:  # fmt: skip
+    child = await child_for_change(uow, actor, child_pk)
+    check_review_day(held_on, child.looked_after_since, today)
+    check = check_review(held_on, part, child.looked_after_since,
+                         await _schedule(uow, rules, child), today)  # fmt: skip
+    if check.late and not (late_reason and late_reason.strip()):
+        raise DomainError("This review was late: please say why, so it can be reported.")
+    await uow.reviews.add_review(child.id, held_on, part, actor.id,
+                                 late_reason.strip() if check.late and late_reason else None)
+    await uow.reviews.mark_bookings_held(child.id, held_on)
+    await uow.reviews.refresh_schedule(child, rules)
+    await uow.audit.record(
+        "review.record", actor_staff_id=actor.id, entity_type="child", entity_id=child.id,
+        detail={"held_on": held_on.isoformat(), "part": part.value, "late": check.late},
+    )  # fmt: skip
+    schedule = await _schedule(uow, rules, child)
+    return RecordedReview(
+        next_due=schedule.next_due,
+        decisions_due=decisions_due(held_on, rules),
+        minutes_due=minutes_due(held_on, rules),
+        late=check.late,
+    )
+
+
+async def book_review(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, booked_for: date,
+    today: date,
+) -> Deadline:  # fmt: skip
+    """Book a review date; returns when the social worker's reports are due (CIC-REPORTS)."""
+    child = await child_for_change(uow, actor, child_pk)
+    check_booking_date(booked_for, today)
+    await uow.reviews.add_booking(child.id, booked_for, actor.id)
+    await uow.audit.record(
+        "review.book", actor_staff_id=actor.id, entity_type="child", entity_id=child.id,
+        detail={"booked_for": booked_for.isoformat()},
+    )  # fmt: skip
+    return reports_due(booked_for, rules)
+
+
+async def bring_forward(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, review_by: date,
+    reason: str, today: date,
+) -> Deadline:  # fmt: skip
+    """CIC-BF: direct that the next review be held by ``review_by``; returns the new due date."""
+    child = await child_for_change(uow, actor, child_pk)
+    if not reason.strip():
+        raise DomainError("Please give the reason the review is brought forward.")
+    check_bring_forward_day(review_by, today)
+    check_bring_forward(review_by, await _schedule(uow, rules, child), today)
+    await uow.reviews.add_direction(child.id, review_by, today, reason.strip(), actor.id)
+    await uow.reviews.refresh_schedule(child, rules)
+    await uow.audit.record(
+        "review.bring_forward", actor_staff_id=actor.id, entity_type="child",
+        entity_id=child.id, detail={"review_by": review_by.isoformat()},
+    )  # fmt: skip
+    return (await _schedule(uow, rules, child)).next_due

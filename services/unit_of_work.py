@@ -1,0 +1,125 @@
+"""The unit of work: one transaction, and the repositories a use case reaches through it.
+
+    async with services.unit_of_work() as uow:   # commits when the block ends normally,
+        await reviews.record_review(uow, ...)    # rolls back when it raises
+
+As in cosmicpython (``allocation/service_layer/unit_of_work.py``): the use cases see only the
+repositories named here, so they can be run against in-memory fakes (``tests/fakes.py``) as well
+as SQLite and PostgreSQL. ``SqlUnitOfWork`` is the real one, over one ``AsyncSession``; the
+session is kept for the storage functions that are not yet behind a repository (the IR card
+registry and the report queries), which the SQL path alone uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.paperwork import Paperwork
+from domain.ports import ChildRepository, StaffMember, StaffRepository, Visibility
+from domain.reviews import BroughtForward, ReviewHeld, ReviewPart
+from domain.rules import RuleSet
+from storage.audit import record_audit
+from storage.dialog_saves import SqlDialogSaves
+from storage.repositories import SqlChildRepository, SqlStaffRepository
+from storage.repositories.ir_records import SqlIrRecords
+from storage.repositories.reviews import SqlReviewRecords
+
+
+class ChildRow(Protocol):
+    """What a change reads of a child's own record."""
+
+    id: int
+    child_id: str
+    looked_after_since: date | None
+    social_worker_id: int | None
+    service_area: str | None
+
+
+class ReviewRow(Protocol):
+    id: int
+    child_pk: int
+    held_on: date
+    part: str
+
+
+class ReviewRecords(Protocol):
+    async def child(self, child_pk: int, visibility: Visibility) -> ChildRow | None: ...
+
+    async def inputs(self, child_pk: int) -> tuple[list[ReviewHeld], list[BroughtForward]]: ...
+
+    async def add_review(
+        self, child_pk: int, held_on: date, part: ReviewPart, recorded_by_id: int,
+        late_reason: str | None,
+    ) -> None: ...  # fmt: skip
+
+    async def mark_bookings_held(self, child_pk: int, held_on: date) -> None: ...
+
+    async def add_booking(self, child_pk: int, booked_for: date, booked_by_id: int) -> bool: ...
+
+    async def add_direction(
+        self, child_pk: int, review_by: date, directed_on: date, reason: str, directed_by_id: int
+    ) -> None: ...
+
+    async def refresh_schedule(self, child: Any, rules: RuleSet) -> bool: ...
+
+    async def latest_held_by(self, child_pk: int, day: date) -> ReviewRow | None: ...
+
+    def paperwork_sent(self, review: Any, kind: Paperwork) -> date | None: ...
+
+    async def set_paperwork_sent(
+        self, review: Any, kinds: Sequence[Paperwork], sent_on: date
+    ) -> None: ...
+
+
+class AuditLog(Protocol):
+    async def record(
+        self, action: str, *, actor_staff_id: int | None = None,
+        actor_external_id: str | None = None, entity_type: str | None = None,
+        entity_id: str | int | None = None, outcome: str = "ok",
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...  # fmt: skip
+
+    async def child_read(self, staff: StaffMember, child_pk: int, what: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    children: ChildRepository
+    staff: StaffRepository
+    reviews: ReviewRecords
+    audit: AuditLog
+
+
+class SqlAuditLog:
+    """The append-only audit log, in the unit of work's transaction (``storage.audit``)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, action: str, **fields: Any) -> None:
+        await record_audit(self.session, action, **fields)
+
+    async def child_read(self, staff: StaffMember, child_pk: int, what: str) -> None:
+        """A child's record shown to ``staff`` (``what``: which answer or check read it)."""
+        await record_audit(self.session, "child.read", actor_staff_id=staff.id,
+                           entity_type="child", entity_id=child_pk,
+                           detail={"what": what})  # fmt: skip
+
+
+class SqlUnitOfWork:
+    """The repositories over one session; the transaction is the caller's (``Services``)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.children = SqlChildRepository(session)
+        self.staff = SqlStaffRepository(session)
+        self.reviews = SqlReviewRecords(session)
+        self.audit = SqlAuditLog(session)
+        # The IR use cases (raise, card actions, card views) run on SQL only so far: there is no
+        # in-memory IR store, so they take a ``SqlUnitOfWork`` rather than any ``UnitOfWork``.
+        self.irs = SqlIrRecords(session)
+        # A dialog's confirmation, recorded with its write (``IroDialog.save``).
+        self.saves = SqlDialogSaves(session)
