@@ -19,7 +19,6 @@ What is logged: activity types and ids, intents, counts. Never text, names or ca
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -65,6 +64,7 @@ from cards.common import (
 from cards.elements import Card, card_to_text
 from cards.ir_card import GOOD, WARNING, ir_card, notice_card
 from cards.ir_wording import NOT_READABLE, action_message
+from dialogs.child import ACTOR
 from dialogs.prompts import NONCE_KEY, message_digest
 from domain.permissions import card_rights
 from domain.ports import ChildSummary, StaffMember
@@ -173,6 +173,8 @@ class IroBot(TeamsActivityHandler):
         staff = await self._identify_and_remember(turn_context)
         if staff is None:
             return
+        # Dialogs read the sender from here every turn, never from a copy in their state.
+        turn_context.turn_state[ACTOR] = staff
         activity = turn_context.activity
         await self._learn_group_roster_once(turn_context)
         text = (activity.text or "").strip()
@@ -276,7 +278,6 @@ class IroBot(TeamsActivityHandler):
                 else:
                     child_text = heard.child.text
             options = {
-                "staff": dataclasses.asdict(staff),
                 "child_pk": child_pk,
                 "child_text": child_text,
                 "date": heard.date.isoformat() if heard.date and not heard.date_error else None,

@@ -13,11 +13,12 @@ holds five ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id,
                     went out in time, CIC-DECISIONS / CIC-MINUTES)
 ==================  =========================================================================
 
-Options (plain JSON): ``{"staff": dataclasses.asdict(StaffMember), "child_pk": int | None,
-"child_text": str | None, "date": ISO str | None, "part": "full" | "part1" | "part2" | None,
-"reason": str | None, "stage": stage key | None, "reasons": [labels], "paperwork": ["decisions",
-"minutes"] or one of them, or None}``. A value given skips its question (after the same checks a
-typed answer gets).
+Options (plain JSON): ``{"child_pk": int | None, "child_text": str | None, "date": ISO str |
+None, "part": "full" | "part1" | "part2" | None, "reason": str | None, "stage": stage key | None,
+"reasons": [labels], "paperwork": ["decisions", "minutes"] or one of them, or None}``. A value
+given skips its question (after the same checks a typed answer gets). Who is asking is not an
+option: every step reads the member of staff the handler identified in that turn
+(``dialogs.child.actor``), so a changed role counts from the next message.
 
 Result when a dialog completes: ``{"child_pk": int | None, "child": {"pk", "child_id",
 "given_name", "family_name"} | None, "saved": bool, ...}`` plus ``"reference"`` (raise_ir),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
@@ -98,6 +99,7 @@ class BookReviewDialog(IroDialog):
 
     # -- answers -----------------------------------------------------------------------------------
 
-    async def _check_booking(self, day: date, data: dict[str, Any]) -> Outcome:
+    async def _check_booking(self, context: TurnContext, day: date,
+                             data: dict[str, Any]) -> Outcome:  # fmt: skip
         """A ``DateCheck``: a booking's rules need only the day (and today)."""
         return _booking_outcome(day, self.today())

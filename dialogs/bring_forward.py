@@ -23,7 +23,7 @@ from cards.reviews import (
     bring_forward_reason_question,
     brought_forward_card,
 )
-from dialogs.child import staff_from
+from dialogs.child import actor
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,
@@ -64,7 +64,7 @@ class BringForwardDialog(IroDialog):
         )
         if isinstance(due, Rejected):
             return await self.not_saved(step, due.message)
-        data = {"staff": step.values["staff"], "child_pk": pk}
+        data = {"child_pk": pk}
         question = bring_forward_question(self.child_name(step), due)
         return await self.date_or_ask(step, _ASK_DATE, question, data, self._check_date)
 
@@ -109,8 +109,9 @@ class BringForwardDialog(IroDialog):
 
     # -- answers -----------------------------------------------------------------------------------
 
-    async def _check_date(self, day: date, data: dict[str, Any]) -> Outcome:
-        staff, pk = staff_from(data["staff"]), int(data["child_pk"])
+    async def _check_date(self, context: TurnContext, day: date,
+                          data: dict[str, Any]) -> Outcome:  # fmt: skip
+        staff, pk = actor(context), int(data["child_pk"])
         checked = await self.check(lambda uow: preview_bring_forward(
             uow, self.services.rules, staff, pk, day, self.today()))  # fmt: skip
         return checked if isinstance(checked, Rejected) else Accepted(day.isoformat())

@@ -75,10 +75,18 @@ def display_name(child: dict[str, Any] | ChildCandidate) -> str:
     return child.full_name or child.child_id
 
 
-def staff_from(data: dict[str, Any]) -> StaffMember:
-    """The StaffMember the handler put in the options (``dataclasses.asdict``)."""
-    fields = StaffMember.__dataclass_fields__
-    return StaffMember(**{k: v for k, v in data.items() if k in fields})
+#: turn_state key: the member of staff sending this turn's message, as identified (from the store)
+#: by the handler in this turn. Dialogs read it every turn and never keep a copy in their state,
+#: so a changed role or a deactivated account counts from the next message.
+ACTOR = "iro.actor"
+
+
+def actor(context: TurnContext) -> StaffMember:
+    """The member of staff this turn is from (set by the handler before any dialog runs)."""
+    staff = context.turn_state.get(ACTOR)
+    if not isinstance(staff, StaffMember):
+        raise LookupError("no member of staff identified for this turn")
+    return staff
 
 
 def _triples(children: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
@@ -86,8 +94,8 @@ def _triples(children: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
 
 
 class ChooseChildDialog(ComponentDialog):
-    """Options: {"staff": {...}, "child_pk": int | None, "child_text": str | None,
-    "question": str | None}. Result: ``child_dict`` of the child."""
+    """Options: {"child_pk": int | None, "child_text": str | None, "question": str | None}.
+    Result: ``child_dict`` of the child."""
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(CHOOSE_CHILD)
@@ -103,7 +111,7 @@ class ChooseChildDialog(ComponentDialog):
 
     async def start_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         options: dict[str, Any] = step.options or {}
-        staff = staff_from(options["staff"])
+        staff = actor(step.context)
         question = options.get("question") or WHICH_CHILD
         index = await self._index(staff)
         if options.get("child_pk") is not None:
@@ -145,7 +153,7 @@ class ChooseChildDialog(ComponentDialog):
 
     async def parse_name(self, context: TurnContext, reply: Reply,
                          data: dict[str, Any]) -> Outcome:  # fmt: skip
-        index = await self._index(staff_from(data["staff"]))
+        index = await self._index(actor(context))
         if "child_pk" in reply.value:
             # A suggestion button. Only children this user can see are ever accepted, so a
             # forged key finds nothing.

@@ -41,7 +41,7 @@ from cards.asking import (
     date_not_real,
 )
 from cards.elements import Card
-from dialogs.child import CHOOSE_CHILD, ChooseChildDialog, display_name, staff_from
+from dialogs.child import CHOOSE_CHILD, ChooseChildDialog, actor, display_name
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -116,8 +116,9 @@ def iso_day(value: object) -> date | None:
         return None
 
 
-#: A dialog's own checks on a date (the write's rules), given the question's data.
-DateCheck = Callable[[date, dict[str, Any]], Awaitable[Outcome]]
+#: A dialog's own checks on a date (the write's rules), given the turn (whose actor asks) and
+#: the question's data.
+DateCheck = Callable[[TurnContext, date, dict[str, Any]], Awaitable[Outcome]]
 
 
 class IroDialog(ComponentDialog):
@@ -148,7 +149,6 @@ class IroDialog(ComponentDialog):
         if step.values.get("child"):
             return await step.next(step.values["child"])
         return await step.begin_dialog(CHOOSE_CHILD, {
-            "staff": options["staff"],
             "child_pk": options.get("child_pk"),
             "child_text": options.get("child_text"),
             "question": self.child_question,
@@ -165,7 +165,7 @@ class IroDialog(ComponentDialog):
 
     @staticmethod
     def staff(step: WaterfallStepContext) -> StaffMember:
-        return staff_from(step.values["staff"])
+        return actor(step.context)
 
     @staticmethod
     def child_pk(step: WaterfallStepContext) -> int:
@@ -198,7 +198,7 @@ class IroDialog(ComponentDialog):
             day = read_day(reply, self.today(), future=future)
             if isinstance(day, Rejected):
                 return day
-            return await check(day, data)
+            return await check(context, day, data)
 
         return parse
 
@@ -211,7 +211,7 @@ class IroDialog(ComponentDialog):
         prompt, whose answers are checked the same way)."""
         given = iso_day(step.values.get("date"))
         if given is not None:
-            checked = await check(given, data)
+            checked = await check(step.context, given, data)
             if isinstance(checked, Accepted):
                 return await step.next(checked.value)
             await send(step.context, checked.message)

@@ -23,7 +23,7 @@ from cards.paperwork import (
     sent_question,
     which_card,
 )
-from dialogs.child import staff_from
+from dialogs.child import actor
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,
@@ -82,18 +82,20 @@ class PaperworkSentDialog(IroDialog):
 
     def _data(self, step: WaterfallStepContext) -> dict[str, Any]:
         """What the day question's answers are checked against (kept in its dialog state)."""
-        return {"staff": step.values["staff"], "child_pk": self.child_pk(step),
+        return {"child_pk": self.child_pk(step),
                 "paperwork": step.values["paperwork"]}  # fmt: skip
 
-    async def _preview(self, data: dict[str, Any], day: date) -> PaperworkCheck | Rejected:
+    async def _preview(self, context: TurnContext, data: dict[str, Any],
+                       day: date) -> PaperworkCheck | Rejected:  # fmt: skip
         """The write's own checks for ``day`` (``preview_paperwork_sent``), or why not."""
-        staff, kinds = staff_from(data["staff"]), kinds_from(data["paperwork"]) or []
+        staff, kinds = actor(context), kinds_from(data["paperwork"]) or []
         return await self.check(lambda uow: preview_paperwork_sent(
             uow, self.services.rules, staff, int(data["child_pk"]), kinds, day,
             self.today()))  # fmt: skip
 
-    async def _check_day(self, day: date, data: dict[str, Any]) -> Outcome:
-        check = await self._preview(data, day)
+    async def _check_day(self, context: TurnContext, day: date,
+                         data: dict[str, Any]) -> Outcome:  # fmt: skip
+        check = await self._preview(context, data, day)
         return check if isinstance(check, Rejected) else Accepted(day.isoformat())
 
     # -- steps -------------------------------------------------------------------------------------
@@ -112,7 +114,7 @@ class PaperworkSentDialog(IroDialog):
         # No review held by today (or the child is no longer visible): no day would do, so say
         # so now rather than ask for one.
         data = self._data(step)
-        possible = await self._preview(data, self.today())
+        possible = await self._preview(step.context, data, self.today())
         if isinstance(possible, Rejected):
             return await self.not_saved(step, possible.message)
         question = sent_question(self.child_name(step), self._kinds(step))
@@ -121,7 +123,7 @@ class PaperworkSentDialog(IroDialog):
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["date"] = step.result
         day = date.fromisoformat(step.result)
-        check = await self._preview(self._data(step), day)
+        check = await self._preview(step.context, self._data(step), day)
         if isinstance(check, Rejected):
             return await self.not_saved(step, check.message)
         summary = paperwork_confirm_card(self.child_name(step), step.values["child"]["child_id"],

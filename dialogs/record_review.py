@@ -27,7 +27,7 @@ from cards.reviews import (
     record_confirm_card,
     review_recorded_card,
 )
-from dialogs.child import staff_from
+from dialogs.child import actor
 from dialogs.common import YES, IroDialog
 from dialogs.prompts import (
     Accepted,
@@ -103,7 +103,7 @@ class RecordReviewDialog(IroDialog):
         if isinstance(due, Rejected):
             # No period of care, or the child is no longer visible: no date would help.
             return await self.not_saved(step, due.message)
-        data = {"staff": step.values["staff"], "child_pk": pk,
+        data = {"child_pk": pk,
                 "part": step.values.get("part")}  # fmt: skip
         return await self.date_or_ask(step, _ASK_DATE, held_question(self.child_name(step), due),
                                       data, self._check_date)  # fmt: skip
@@ -173,9 +173,10 @@ class RecordReviewDialog(IroDialog):
 
     # -- answers -----------------------------------------------------------------------------------
 
-    async def _check_date(self, day: date, data: dict[str, Any]) -> Outcome:
+    async def _check_date(self, context: TurnContext, day: date,
+                          data: dict[str, Any]) -> Outcome:  # fmt: skip
         """The write's own checks on a held date (part unknown yet: a full review)."""
-        staff = staff_from(data["staff"])
+        staff = actor(context)
         part = _part(data.get("part")) or ReviewPart.FULL
         check: ReviewCheck | Rejected = await self.check(
             lambda uow: preview_review(

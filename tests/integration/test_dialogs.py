@@ -17,7 +17,6 @@ is not theirs learns nothing about that child.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
 from collections.abc import Sequence
@@ -39,6 +38,7 @@ from bot.cli.demo_data import seed_demo
 from bot.state import SqlAlchemyStorage
 from cards.elements import card_to_text
 from dialogs import build_dialog_set
+from dialogs.child import ACTOR
 from dialogs.common import yes_or_no
 from dialogs.prompts import NONCE_KEY, Rejected
 from dialogs.raise_ir import reasons_from_text, stage_key
@@ -173,6 +173,7 @@ class Chat:
         self.dialogs = build_dialog_set(accessor, self.world.services, CaseloadCache())
 
     async def _turn(self, context: TurnContext) -> None:
+        context.turn_state[ACTOR] = self.staff  # as the handler does: the sender, this turn
         dc = await self.dialogs.create_context(context)
         text = (context.activity.text or "").strip().lower()
         if self._start is not None:
@@ -208,7 +209,6 @@ class Chat:
 
     async def start(self, dialog_id: str, **options: Any) -> str:
         full = {
-            "staff": dataclasses.asdict(self.staff),
             "child_pk": None,
             "child_text": None,
             "date": None,
