@@ -10,17 +10,19 @@ from datetime import date
 from cards.common import date_line, ir_list_card, ir_status_card
 from cards.due import due_list_card, next_review_card
 from cards.elements import Card, card, facts, heading, text
+from cards.summary import NOT_FOR_YOU, ir_summary_card, reviews_summary_card
 from domain import child_protection
 from domain import issues_resolution as ir_model
 from domain.errors import DomainError
 from domain.formatting import long_date, short_date
 from domain.ports import ChildSummary, StaffMember
 from domain.rules import RuleSet
-from services import caseload
+from services import caseload, summaries
 from services.reviews import schedule_of
 from services.unit_of_work import SqlUnitOfWork
 from storage.repositories.ir_lists import IrListScope
-from understanding import DuePeriod, IrScope
+from understanding import DuePeriod, IrScope, Understanding
+from understanding.summaries import Topic
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,27 @@ class Reply:
     text: str | None = None
 
 
-async def next_review(
-    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
-) -> Reply:
+@dataclass(frozen=True)
+class Asked:
+    """A question, as the route table hands it to its answer."""
+
+    uow: SqlUnitOfWork
+    rules: RuleSet
+    staff: StaffMember
+    heard: Understanding
+    today: date
+    #: The one child the question is about, found by the child lookup (routes that need one).
+    child: ChildSummary | None = None
+
+    @property
+    def the_child(self) -> ChildSummary:
+        assert self.child is not None, "a route that needs a child always has one"
+        return self.child
+
+
+async def next_review(asked: Asked) -> Reply:
+    uow, rules, staff, child, today = asked.uow, asked.rules, asked.staff, asked.the_child, \
+        asked.today  # fmt: skip
     try:
         # From the summary the caller read with the user's visibility, in this unit of work:
         # reading the child's row again would be a second query for the same two fields.
@@ -41,9 +61,8 @@ async def next_review(
     return Reply(card=next_review_card(child, schedule.next_due, today))
 
 
-async def explain(
-    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
-) -> Reply:
+async def explain(asked: Asked) -> Reply:
+    uow, rules, staff, child = asked.uow, asked.rules, asked.staff, asked.the_child
     try:
         schedule = await schedule_of(uow, rules, staff, child, "explain")
     except DomainError as exc:
@@ -74,10 +93,9 @@ async def explain(
     return Reply(card=card(body))
 
 
-async def cp_conference(
-    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, child: ChildSummary, today: date
-) -> Reply:
-    plan = await caseload.current_cp_plan(uow, staff, child)
+async def cp_conference(asked: Asked) -> Reply:
+    rules, child, today = asked.rules, asked.the_child, asked.today
+    plan = await caseload.current_cp_plan(asked.uow, asked.staff, child)
     if plan is None:
         return Reply(text=f"{child.display_name} has no current child protection plan recorded.")
     if plan.initial_conference_on is None:
@@ -112,10 +130,9 @@ def period_title(period: DuePeriod | None, today: date, rules: RuleSet) -> tuple
             f"(to {short_date(end)})", today, end)  # fmt: skip
 
 
-async def due_for_me(
-    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, period: DuePeriod | None,
-    today: date,
-) -> Reply:  # fmt: skip
+async def due_for_me(asked: Asked) -> Reply:
+    uow, rules, staff, period, today = asked.uow, asked.rules, asked.staff, \
+        asked.heard.period, asked.today  # fmt: skip
     overdue = bool(period and period.overdue)
     if overdue:
         children = await caseload.due_children(uow, staff, None, None, today, overdue=True)
@@ -127,9 +144,16 @@ async def due_for_me(
                                     "No reviews are due in that time."))  # fmt: skip
 
 
-async def my_irs(
-    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, scope: IrScope | None, today: date
-) -> Reply:
+async def irs_or_status(asked: Asked) -> Reply:
+    """ "My IRs" (or "escalate" without a reference): the list; with a reference, its status."""
+    if asked.heard.ir_ref:
+        return await ir_status(asked)
+    return await my_irs(asked)
+
+
+async def my_irs(question: Asked) -> Reply:
+    uow, rules, staff, scope, today = question.uow, question.rules, question.staff, \
+        question.heard.ir_scope, question.today  # fmt: skip
     asked = None if scope is None else {IrScope.RAISED: IrListScope.RAISED,
                                         IrScope.AWAITING: IrListScope.AWAITING}.get(
         scope, IrListScope.ALL)  # fmt: skip
@@ -151,10 +175,12 @@ async def my_irs(
     return Reply(card=ir_list_card(title, rows, "None at the moment."))
 
 
-async def ir_status(
-    uow: SqlUnitOfWork, rules: RuleSet, staff: StaffMember, reference: str, today: date
-) -> Reply:
-    found = await caseload.ir_status(uow, staff, reference)
+async def ir_status(asked: Asked) -> Reply:
+    """One IR's status by its reference; without one, which IR?"""
+    reference, today, rules = asked.heard.ir_ref, asked.today, asked.rules
+    if not reference:
+        return Reply(text="Which IR? Give its reference, for example IR-2026-0042.")
+    found = await caseload.ir_status(asked.uow, asked.staff, reference)
     if found is None:
         return Reply(text=f"I can't find {reference} among the IRs you can see.")
     ir, child = found.ir, found.child
@@ -179,3 +205,19 @@ async def ir_status(
     ]
     name = child.display_name if child else "a child outside your caseload"
     return Reply(card=ir_status_card(reference, name, lines, history))
+
+
+async def service_summary(asked: Asked) -> Reply:
+    """A QA manager's figures ("IR summary this year"); a polite refusal for anyone else."""
+    uow, rules, staff, question = asked.uow, asked.rules, asked.staff, asked.heard.summary
+    assert question is not None, "a summary intent always carries its question"
+    period, previous = question.period, question.previous
+    if question.topic is Topic.IRS:
+        irs = await summaries.ir_summary(uow, rules, staff, period, previous)
+        if irs is None:
+            return Reply(text=NOT_FOR_YOU)
+        return Reply(card=ir_summary_card(question.wording, period, previous, *irs, rules))
+    reviews = await summaries.review_summary(uow, rules, staff, period, previous)
+    if reviews is None:
+        return Reply(text=NOT_FOR_YOU)
+    return Reply(card=reviews_summary_card(question.wording, period, previous, *reviews))

@@ -43,28 +43,26 @@ from botbuilder.schema import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import answers, qa_summary
+from bot import answers
 from bot.held_replies import HeldReplies
 from bot.rosters import learn_from_roster
+from bot.routes import Route, route
 from bot.staff_cache import RecentStaff
 from bot.state import SqlConversationState, StorageConflictError
 from cards import ir_notices
-from cards.asking import already_saved
+from cards.asking import already_saved, no_child_for_question
 from cards.common import (
     BUSY,
     CANCELLED,
-    DIDNT_UNDERSTAND,
     FINISHED_QUESTION,
-    NOTHING_TO_CANCEL,
     UNKNOWN_USER,
-    choose_child_card,
     help_card,
     welcome_card,
 )
 from cards.elements import Card, card_to_text
 from cards.ir_card import GOOD, WARNING, ir_card, notice_card
 from cards.ir_wording import NOT_READABLE, action_message
-from dialogs.child import ACTOR
+from dialogs.child import ACTOR, CHILD_FOR_QUESTION
 from dialogs.prompts import NONCE_KEY, message_digest
 from domain.permissions import card_rights
 from domain.ports import ChildSummary, StaffMember
@@ -89,16 +87,6 @@ from understanding.caseload import CaseloadCache
 
 logger = logging.getLogger(__name__)
 
-#: Intents answered by a dialog, by dialog id.
-DIALOG_FOR = {
-    Intent.RAISE_IR: "raise_ir",
-    Intent.RECORD_REVIEW: "record_review",
-    Intent.BOOK_REVIEW: "book_review",
-    Intent.BRING_FORWARD: "bring_forward",
-    Intent.RECORD_SENT: "paperwork_sent",
-}
-#: Intents answered about one child.
-CHILD_ANSWERS = {Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.CP_CONFERENCE_DUE}
 #: turn_state key set only by in-process adapters (the terminal), never from a request.
 TRUSTED_EMAIL = "iro.trusted_email"
 ASK_WHICH_CHILD = "Which child do you mean? You can type their name or child ID."
@@ -183,11 +171,9 @@ class IroBot(TeamsActivityHandler):
         dc = await self.dialogs.create_context(turn_context)
         today = self.services.today()
 
-        if value and value.get("iro_action") == "choose_child":
-            await self._chosen_child(turn_context, staff, memory, value)
-            return
-        if value and NONCE_KEY in value and dc.active_dialog is None:
-            # A button on the card of a dialog that has already finished or was cancelled.
+        if value and (NONCE_KEY in value or value.get("iro_action")) and dc.active_dialog is None:
+            # A button on the card of a dialog that has already finished or was cancelled (or
+            # a choice card from before the child lookup became a dialog step).
             await turn_context.send_activity(FINISHED_QUESTION)
             return
         finished_by = memory.pop(FINISHED_BY, None)
@@ -199,6 +185,7 @@ class IroBot(TeamsActivityHandler):
                 return
             result = await dc.continue_dialog()
             self._after_dialog(result, memory, activity)
+            await self._answer_pending(turn_context, staff, memory, result)
             return
         if finished_by is not None and finished_by.get("digest") == message_digest(activity):
             # The message that saved a dialog's work, again, straight after: its answer never
@@ -208,13 +195,6 @@ class IroBot(TeamsActivityHandler):
         if not text:
             await turn_context.send_activity(reply_activity(help_card()))
             return
-        if (question := qa_summary.recognise(text, today)) is not None:
-            # A QA manager's figures ("IR summary this year"): a card, not a conversation.
-            async with self.services.transaction() as session:
-                reply = await qa_summary.answer(session, self.services.rules, staff, question)
-            await turn_context.send_activity(reply_activity(reply.card, reply.text))
-            return
-
         index = await self.caseload.index(staff, caseload.name_loader(self.services, staff))
         context = ConversationContext(
             last_child=_candidate(memory.get("last_child")),
@@ -251,46 +231,19 @@ class IroBot(TeamsActivityHandler):
         self, ctx: TurnContext, staff: StaffMember, memory: dict[str, Any], heard: Understanding,
         text: str, chosen_pk: int | None,
     ) -> None:  # fmt: skip
-        intent = heard.intent
-        if intent in (Intent.HELP, Intent.GREETING):
-            await ctx.send_activity(reply_activity(help_card()))
+        found = route(heard.intent)  # the route table, consulted once per message
+        if found.reply is not None:
+            reply = found.reply()
+            await ctx.send_activity(reply_activity(reply.card, reply.text))
             return
-        if intent is Intent.THANKS:
-            await ctx.send_activity("You're welcome.")
-            return
-        if intent is Intent.CANCEL:
-            await ctx.send_activity(NOTHING_TO_CANCEL)
-            return
-        if intent is Intent.UNKNOWN:
-            await ctx.send_activity(DIDNT_UNDERSTAND)
-            return
-        if heard.date_error and intent not in (Intent.DUE_FOR_ME,):
+        if heard.date_error and heard.intent is not Intent.DUE_FOR_ME:
             await ctx.send_activity(heard.date_error)
-            if intent not in DIALOG_FOR:
+            if found.dialog is None:
                 return
-
-        if intent in DIALOG_FOR:
-            child_pk = chosen_pk
-            child_text = None
-            if child_pk is None and heard.child is not None:
-                if heard.child.kind is ChildRefKind.PRONOUN:
-                    child_pk = heard.child.child.pk if heard.child.child else None
-                else:
-                    child_text = heard.child.text
-            options = {
-                "child_pk": child_pk,
-                "child_text": child_text,
-                "date": heard.date.isoformat() if heard.date and not heard.date_error else None,
-                "part": heard.part.value if heard.part else None,
-                "reason": heard.reason,
-                "stage": heard.stage,
-                "reasons": list(heard.ir_reasons),
-                "paperwork": list(heard.paperwork) or None,
-            }
-            dc = await self.dialogs.create_context(ctx)
-            result = await dc.begin_dialog(DIALOG_FOR[intent], options)
-            self._after_dialog(result, memory, ctx.activity)
+        if found.dialog is not None:
+            await self._begin(ctx, memory, heard, found.dialog, chosen_pk)
             return
+        assert found.answer is not None, f"the route for {heard.intent} answers somehow"
 
         # The turn's state (the child asked about) is written with the answer's audit entries,
         # both or neither, before the answer is sent; nothing the turn does later changes it.
@@ -299,7 +252,8 @@ class IroBot(TeamsActivityHandler):
         sql_state = state if isinstance(state, SqlConversationState) else None
         try:
             async with self.services.answering() as uow:
-                reply = await self._answer(ctx, uow, staff, memory, heard, text, chosen_pk)
+                reply = await self._answer(ctx, uow, staff, memory, heard, text, chosen_pk,
+                                           found)  # fmt: skip
                 audits = take_held_audits(uow.session) if sql_state else []
             if sql_state:
                 await sql_state.save_changes_with(ctx, audits)
@@ -312,33 +266,48 @@ class IroBot(TeamsActivityHandler):
         if reply is not None:
             await ctx.send_activity(reply_activity(reply.card, reply.text))
 
+    async def _begin(
+        self, ctx: TurnContext, memory: dict[str, Any], heard: Understanding, dialog_id: str,
+        chosen_pk: int | None,
+    ) -> None:  # fmt: skip
+        """Start the dialog that makes the change, with what the message already said."""
+        child_pk = chosen_pk
+        child_text = None
+        if child_pk is None and heard.child is not None:
+            if heard.child.kind is ChildRefKind.PRONOUN:
+                child_pk = heard.child.child.pk if heard.child.child else None
+            else:
+                child_text = heard.child.text
+        options = {
+            "child_pk": child_pk,
+            "child_text": child_text,
+            "date": heard.date.isoformat() if heard.date and not heard.date_error else None,
+            "part": heard.part.value if heard.part else None,
+            "reason": heard.reason,
+            "stage": heard.stage,
+            "reasons": list(heard.ir_reasons),
+            "paperwork": list(heard.paperwork) or None,
+        }
+        dc = await self.dialogs.create_context(ctx)
+        result = await dc.begin_dialog(dialog_id, options)
+        self._after_dialog(result, memory, ctx.activity)
+
     async def _answer(
         self, ctx: TurnContext, uow: SqlUnitOfWork, staff: StaffMember,
         memory: dict[str, Any], heard: Understanding, text: str, chosen_pk: int | None,
+        found: Route,
     ) -> answers.Reply | None:  # fmt: skip
-        today = self.services.today()
-        rules = self.services.rules
-        intent = heard.intent
-        if intent is Intent.DUE_FOR_ME:
-            return await answers.due_for_me(uow, rules, staff, heard.period, today)
-        if intent in (Intent.MY_IRS, Intent.ESCALATE_IR) and not heard.ir_ref:
-            return await answers.my_irs(uow, rules, staff, heard.ir_scope, today)
-        if intent in (Intent.IR_STATUS, Intent.MY_IRS, Intent.ESCALATE_IR) and heard.ir_ref:
-            return await answers.ir_status(uow, rules, staff, heard.ir_ref, today)
-        if intent is Intent.IR_STATUS:
-            return answers.Reply(text="Which IR? Give its reference, for example IR-2026-0042.")
-
-        # Questions about one child.
-        child = await self._child_for(ctx, uow, staff, memory, heard, text, chosen_pk)
-        if child is None:
-            return None
-        # Ids only: bot state is stored (and may be logged by a driver), names are not kept.
-        memory["last_child"] = {"pk": child.pk, "child_id": child.child_id}
-        if intent is Intent.EXPLAIN:
-            return await answers.explain(uow, rules, staff, child, today)
-        if intent is Intent.CP_CONFERENCE_DUE:
-            return await answers.cp_conference(uow, rules, staff, child, today)
-        return await answers.next_review(uow, rules, staff, child, today)
+        assert found.answer is not None
+        child = None
+        if found.needs_child:
+            child = await self._child_for(ctx, uow, staff, memory, heard, text, chosen_pk)
+            if child is None:
+                return None
+            # Ids only: bot state is stored (and may be logged by a driver), names are not kept.
+            memory["last_child"] = {"pk": child.pk, "child_id": child.child_id}
+        asked = answers.Asked(uow, self.services.rules, staff, heard, self.services.today(),
+                              child)  # fmt: skip
+        return await found.answer(asked)
 
     async def _child_for(
         self, ctx: TurnContext, uow: SqlUnitOfWork, staff: StaffMember,
@@ -360,21 +329,17 @@ class IroBot(TeamsActivityHandler):
                 staff, lambda: caseload.candidate_names(uow, staff)
             )
             found = resolve_child(ref.text, index)
-            if found.kind is ResolutionKind.AMBIGUOUS:
+            if found.kind is ResolutionKind.AMBIGUOUS or found.suggestions:
+                # The one child lookup every dialog starts with: a choice, or "did you mean",
+                # asked until a child is chosen; then the question kept here is answered.
                 memory["pending"] = {"text": text}
-                choices = [(c.pk, _display(c), c.child_id) for c in found.choices[:6]]
-                await ctx.send_activity(reply_activity(choose_child_card(
-                    "More than one child could be meant. Which one?", choices)))  # fmt: skip
+                dc = await self.dialogs.create_context(ctx)
+                await dc.begin_dialog(CHILD_FOR_QUESTION, {
+                    "child_pk": None, "child_text": ref.text, "question": ASK_WHICH_CHILD,
+                })  # fmt: skip
                 return None
             if found.kind is ResolutionKind.NONE:
-                message = f"I couldn't find a child called \"{ref.text}\" among the children " \
-                    "you can see."  # fmt: skip
-                if found.suggestions:
-                    names = ", ".join(_display(c) for c in found.suggestions)
-                    message += f" The closest names I have are: {names}."
-                else:
-                    message += ' If you meant something else, type "help" to see what I do.'
-                await ctx.send_activity(message)
+                await ctx.send_activity(no_child_for_question(ref.text))
                 return None
             assert found.child is not None  # MATCH carries its child
             pk = found.child.pk
@@ -385,22 +350,19 @@ class IroBot(TeamsActivityHandler):
             return None
         return child
 
-    async def _chosen_child(
-        self, ctx: TurnContext, staff: StaffMember, memory: dict[str, Any],
-        value: dict[str, Any],
-    ) -> None:  # fmt: skip
+    async def _answer_pending(
+        self, ctx: TurnContext, staff: StaffMember, memory: dict[str, Any], result: Any
+    ) -> None:
+        """After the child lookup of a question ends with a child: answer the question kept."""
+        if result is None or result.status is not DialogTurnStatus.Complete:
+            return
+        outcome = result.result if isinstance(result.result, dict) else {}
+        chosen = outcome.get("asked_about")
         pending = memory.pop("pending", None)
-        try:
-            pk = int(value.get("child_pk"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            await ctx.send_activity("That choice didn't come through. Please ask again.")
+        if not isinstance(chosen, dict) or not pending:
             return
-        if not pending:
-            await ctx.send_activity("That question has already been answered. Ask me again?")
-            return
-        today = self.services.today()
-        heard = understand(pending["text"], today, None, self.services.rules)
-        await self._act(ctx, staff, memory, heard, pending["text"], chosen_pk=pk)
+        heard = understand(pending["text"], self.services.today(), None, self.services.rules)
+        await self._act(ctx, staff, memory, heard, pending["text"], chosen_pk=int(chosen["pk"]))
 
     def _after_dialog(self, result: Any, memory: dict[str, Any], activity: Activity) -> None:
         if result is not None and result.status is DialogTurnStatus.Complete:
@@ -635,8 +597,3 @@ def _intent(stored: str | None) -> Intent | None:
         return Intent(stored) if stored else None
     except ValueError:
         return None
-
-
-def _display(child: ChildCandidate) -> str:
-    name = " ".join(p for p in (child.given_name, child.family_name) if p)
-    return name or child.child_id

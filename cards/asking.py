@@ -74,15 +74,24 @@ def possessive(name: str) -> str:
     return f"{name}'s"
 
 
+def _not_found(typed: str) -> str:
+    return f'I couldn\'t find a child called "{typed}" among the children you can see.'
+
+
 def child_not_found(typed: str, suggestions: Sequence[tuple[int, str, str]]) -> str:
     """``suggestions``: (pk, name, child id), only ever from the user's own caseload."""
-    message = f'I couldn\'t find a child called "{typed}" among the children you can see.'
+    message = _not_found(typed)
     if suggestions:
         names = ", ".join(child_label(name, cid) for _pk, name, cid in suggestions)
         message += f" The closest names I have are: {names}. Tap one, or type the name again."
     else:
         message += " Please check the spelling, or type the child ID."
     return message
+
+
+def no_child_for_question(typed: str) -> str:
+    """A question's name matched no child and nothing like one: the words may not be a name."""
+    return f'{_not_found(typed)} If you meant something else, type "help" to see what I do.'
 
 
 def suggestions_card(suggestions: Sequence[tuple[int, str, str]]) -> Card:

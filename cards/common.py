@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from cards.elements import Card, card, facts, heading, row, submit, text
+from cards.elements import Card, card, facts, heading, row, text
 from domain.formatting import long_date
 
 EXAMPLES = [
@@ -59,15 +59,6 @@ def help_card() -> Card:
     return card([heading("What I can do"), facts(EXAMPLES),
                  text("Dates can be written 14/01/2026, \"next Tuesday\", \"3rd March\" or "
                       "\"in two weeks\". Type \"cancel\" to stop.", subtle=True)])  # fmt: skip
-
-
-def choose_child_card(prompt: str, choices: Sequence[tuple[int, str, str]]) -> Card:
-    """``choices``: (child pk, name, child id). Each button sends the pk back."""
-    return card(
-        [text(prompt, weight="Bolder")],
-        [submit(f"{name} ({child_id})", {"iro_action": "choose_child", "child_pk": pk})
-         for pk, name, child_id in choices],
-    )  # fmt: skip
 
 
 def ir_list_card(title: str, items: Sequence[dict[str, str]], empty: str) -> Card:

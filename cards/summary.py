@@ -1,4 +1,5 @@
-"""Cards with a period's key figures for QA managers (bot.qa_summary); the words in one place."""
+"""Cards with a period's key figures for QA managers (``services.summaries``); the words in one
+place."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from cards.elements import Card, card, facts, heading, text
 from domain.formatting import short_date, uk_date
 from domain.reporting import NOT_RECORDED, Compared, IrFigures, Period, ReviewFigures, percent
 from domain.rules import RuleSet
+
+NOT_FOR_YOU = (
+    "The service's figures (IR and review summaries) are for QA managers. Ask your QA manager, "
+    'or ask me about your own reviews and IRs: try "what\'s due this week" or "my IRs".'
+)
 
 TOP_REASONS = 3
 

@@ -13,6 +13,9 @@ holds five ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id,
                     went out in time, CIC-DECISIONS / CIC-MINUTES)
 ==================  =========================================================================
 
+and ``child_for_question``: the same child step for a question whose name matched more than one
+child, or none (with suggestions); it ends with ``{"asked_about": child}`` and writes nothing.
+
 Options (plain JSON): ``{"child_pk": int | None, "child_text": str | None, "date": ISO str |
 None, "part": "full" | "part1" | "part2" | None, "reason": str | None, "stage": stage key | None,
 "reasons": [labels], "paperwork": ["decisions", "minutes"] or one of them, or None}``. A value
@@ -37,12 +40,14 @@ from botbuilder.dialogs import DialogSet
 
 from dialogs.book_review import BOOK_REVIEW, BookReviewDialog
 from dialogs.bring_forward import BRING_FORWARD, BringForwardDialog
+from dialogs.child import CHILD_FOR_QUESTION, ChildForQuestionDialog
 from dialogs.paperwork_sent import PAPERWORK_SENT, PaperworkSentDialog
 from dialogs.raise_ir import RAISE_IR, RaiseIrDialog
 from dialogs.record_review import RECORD_REVIEW, RecordReviewDialog
 from services.context import Services
 from understanding.caseload import CaseloadCache
 
+#: The dialogs that change the record (each ends in one confirmed write).
 DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT)
 
 
@@ -55,12 +60,14 @@ def build_dialog_set(
     dialogs.add(BookReviewDialog(services, caseload))
     dialogs.add(BringForwardDialog(services, caseload))
     dialogs.add(PaperworkSentDialog(services, caseload))
+    dialogs.add(ChildForQuestionDialog(services, caseload))
     return dialogs
 
 
 __all__ = [
     "BOOK_REVIEW",
     "BRING_FORWARD",
+    "CHILD_FOR_QUESTION",
     "DIALOG_IDS",
     "PAPERWORK_SENT",
     "RAISE_IR",

@@ -210,3 +210,26 @@ def _resolve(typed: str, index: ChildIndex) -> Outcome:
     suggestions = [(c.pk, display_name(c), c.child_id) for c in found.suggestions]
     return Rejected(child_not_found(typed, suggestions),
                     card=suggestions_card(suggestions) if suggestions else None)  # fmt: skip
+
+
+CHILD_FOR_QUESTION = "child_for_question"
+
+
+class ChildForQuestionDialog(ComponentDialog):
+    """The child lookup for a question that names no child plainly ("when is Sam's review?" with
+    two Sams): the same step every dialog starts with (``ChooseChildDialog``), for an answer
+    rather than a change. Options as ``ChooseChildDialog``'s. Result: ``{"asked_about":
+    child_dict}``; the handler then answers the question it kept."""
+
+    def __init__(self, services: Services, caseload: CaseloadCache) -> None:
+        super().__init__(CHILD_FOR_QUESTION)
+        steps = f"{CHILD_FOR_QUESTION}.steps"
+        self.add_dialog(WaterfallDialog(steps, [self.find_step, self.done_step]))
+        self.add_dialog(ChooseChildDialog(services, caseload))
+        self.initial_dialog_id = steps
+
+    async def find_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        return await step.begin_dialog(CHOOSE_CHILD, step.options)
+
+    async def done_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        return await step.end_dialog({"asked_about": step.result})

@@ -184,11 +184,17 @@ class IroDialog(ComponentDialog):
             return await action(uow)
 
     async def check(self, action: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T | Rejected:
-        """A preview whose DomainError becomes a message saying what is wrong."""
-        try:
-            return await self.read(action)
-        except DomainError as exc:
-            return Rejected(str(exc))
+        """A preview whose DomainError becomes a message saying what is wrong.
+
+        Caught inside the unit of work, so it still commits: a refusal can show part of the
+        child's record ("... before this period of care began (19 December 2025)"), and the
+        read the preview audited before refusing must not be rolled back with it.
+        """
+        async with self.services.unit_of_work() as uow:
+            try:
+                return await action(uow)
+            except DomainError as exc:
+                return Rejected(str(exc))
 
     def date_answers(self, check: DateCheck, *, future: bool) -> Parser:
         """The parser of a date question: a typed date (``read_day``, ``future`` saying which

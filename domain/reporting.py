@@ -87,6 +87,40 @@ class Period:
         return out
 
 
+#: The reporting year starts on 1 April: the local authority's financial year, which the annual
+#: report and the SSDA903 return use.
+FINANCIAL_YEAR_STARTS_IN = 4
+
+
+def financial_year_start(day: date) -> date:
+    """The first day of the reporting year ``day`` falls in."""
+    year = day.year if day.month >= FINANCIAL_YEAR_STARTS_IN else day.year - 1
+    return date(year, FINANCIAL_YEAR_STARTS_IN, 1)
+
+
+def summary_periods(which: str, unit: str, today: date) -> tuple[Period, Period]:
+    """The period "this" or "last" ``unit`` ("year", "quarter", "month") means on ``today``, and
+    the period it is compared with.
+
+    "This" is so far, beside the same stretch of the previous year (quarter, month): a part-year
+    against a whole one would always look like an improvement. "Last" is the whole period,
+    beside the one before it. Years are reporting years (from 1 April); quarters are calendar
+    quarters (so also the reporting year's).
+    """
+    months = {"year": 12, "quarter": 3, "month": 1}[unit]
+    if unit == "year":
+        start = financial_year_start(today)
+    elif unit == "quarter":
+        start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    else:
+        start = today.replace(day=1)
+    if which == "this":
+        return (Period(start, today),
+                Period(add_months(start, -months), add_months(today, -months)))  # fmt: skip
+    period = Period(add_months(start, -months), date.fromordinal(start.toordinal() - 1))
+    return period, previous_period(period)
+
+
 def previous_period(period: Period) -> Period:
     """The period of the same length just before ``period``.
 

@@ -51,7 +51,8 @@ async def schedule_of(
     ``child`` was read with the actor's visibility in this unit of work (a ``ChildSummary`` from
     the child lookup, or the row from ``child_for_change``): only its key and the start of its
     period of care are needed, so it is not read again. Raises ``DomainError`` when there is no
-    current period of care (the read is audited all the same: the answer names the child).
+    current period of care, after auditing the read (the refusal names the child): a caller
+    that shows the refusal commits the unit of work rather than letting the error roll it back.
     """
     pk = child.pk if isinstance(child, ChildSummary) else child.id
     if child.looked_after_since is None:

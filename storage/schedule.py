@@ -15,11 +15,23 @@ can be missed until the next refresh or recompute (rare: the window is one batch
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Date, bindparam, cast, literal_column, null, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,6 +95,47 @@ _REVIEW_INPUTS_OF = union_all(
         BroughtForwardDirection.directed_on,
     ).where(BroughtForwardDirection.child_pk == bindparam("child_pk")),
 )
+
+
+#: Which children a batch read is for, as a condition on a ``child_pk`` column: ``lambda pk:
+#: pk.in_(ids)``, ``lambda pk: pk.between(first, last)``.
+ChildFilter = Callable[[Any], ColumnElement[bool]]
+
+
+def among(ids: Sequence[int] | Select[Any]) -> ChildFilter:
+    """The children with these keys (a list, or a SELECT of them)."""
+    return lambda pk: pk.in_(ids)
+
+
+async def reviews_held_by_child(
+    session: AsyncSession, children: ChildFilter
+) -> dict[int, list[ReviewHeld]]:
+    """The reviews held by each child ``children`` selects, as the domain takes them."""
+    reviews: dict[int, list[ReviewHeld]] = defaultdict(list)
+    for child_pk, held_on, part in await session.execute(
+        select(Review.child_pk, Review.held_on, Review.part).where(children(Review.child_pk))
+    ):
+        reviews[child_pk].append(ReviewHeld(held_on, _part(part)))
+    return reviews
+
+
+async def brought_forward_by_child(
+    session: AsyncSession, children: ChildFilter
+) -> dict[int, list[BroughtForward]]:
+    """The brought-forward directions (CIC-BF) of each child ``children`` selects: the one batch
+    query for them (recompute, imports and the report). One child's are read with its reviews,
+    in one statement, by ``load_review_inputs``."""
+    directions: dict[int, list[BroughtForward]] = defaultdict(list)
+    for child_pk, review_by, directed_on, reason in await session.execute(
+        select(
+            BroughtForwardDirection.child_pk,
+            BroughtForwardDirection.review_by,
+            BroughtForwardDirection.directed_on,
+            BroughtForwardDirection.reason,
+        ).where(children(BroughtForwardDirection.child_pk))
+    ):
+        directions[child_pk].append(BroughtForward(review_by, directed_on, reason))
+    return directions
 
 
 async def load_review_inputs(
@@ -190,26 +243,11 @@ async def _recompute_batch(
     first_id, last_id = children[0].id, children[-1].id
     # A range on child_pk (its index) rather than IN (...2000 ids...): every row in the range
     # belongs to this batch because the batch is every child with an id in it.
-    reviews: dict[int, list[ReviewHeld]] = defaultdict(list)
-    for child_pk, held_on, part in await session.execute(
-        select(Review.child_pk, Review.held_on, Review.part).where(
-            Review.child_pk >= first_id, Review.child_pk <= last_id
-        )
-    ):
-        reviews[child_pk].append(ReviewHeld(held_on, _part(part)))
-    directions: dict[int, list[BroughtForward]] = defaultdict(list)
-    for child_pk, review_by, directed_on, reason in await session.execute(
-        select(
-            BroughtForwardDirection.child_pk,
-            BroughtForwardDirection.review_by,
-            BroughtForwardDirection.directed_on,
-            BroughtForwardDirection.reason,
-        ).where(
-            BroughtForwardDirection.child_pk >= first_id,
-            BroughtForwardDirection.child_pk <= last_id,
-        )
-    ):
-        directions[child_pk].append(BroughtForward(review_by, directed_on, reason))
+    def in_batch(pk: Any) -> ColumnElement[bool]:
+        return pk.between(first_id, last_id)
+
+    reviews = await reviews_held_by_child(session, in_batch)
+    directions = await brought_forward_by_child(session, in_batch)
 
     updates = []
     for pk, since, *stored in children:

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from domain.reviews import ReviewPart
 from understanding.children import ChildCandidate
+from understanding.summaries import SummaryQuestion
 
 
 class Intent(StrEnum):
@@ -27,6 +28,8 @@ class Intent(StrEnum):
     MY_IRS = "MY_IRS"  # IRs I raised / IRs awaiting my response
     IR_STATUS = "IR_STATUS"  # where an IR is up to (by reference, or for a child)
     CP_CONFERENCE_DUE = "CP_CONFERENCE_DUE"  # child protection conference due (one child or a list)
+    IR_SUMMARY = "IR_SUMMARY"  # the service's IR figures for a period (QA managers)
+    REVIEW_SUMMARY = "REVIEW_SUMMARY"  # the service's review figures for a period (QA managers)
     HELP = "HELP"
     CANCEL = "CANCEL"
     GREETING = "GREETING"
@@ -110,3 +113,4 @@ class Understanding:
     ir_scope: IrScope | None = None  # MY_IRS only
     # RECORD_SENT only: "decisions", "minutes" or both, as the message names them.
     paperwork: tuple[str, ...] = ()
+    summary: SummaryQuestion | None = None  # IR_SUMMARY and REVIEW_SUMMARY only

@@ -38,6 +38,8 @@ from understanding.model import (
     IrScope,
     Understanding,
 )
+from understanding.summaries import Topic
+from understanding.summaries import recognise as recognise_summary
 from understanding.text import Token, clean, tokenise
 
 _NO_CONTEXT = ConversationContext()
@@ -54,6 +56,9 @@ _STAGE_INTENTS = frozenset({Intent.RAISE_IR, Intent.ESCALATE_IR})
 _CHILD_FOLLOW_UPS = frozenset(
     {Intent.NEXT_REVIEW, Intent.CP_CONFERENCE_DUE, Intent.EXPLAIN, Intent.MY_IRS, Intent.IR_STATUS}
 )
+
+
+_SUMMARY_INTENT = {Topic.IRS: Intent.IR_SUMMARY, Topic.REVIEWS: Intent.REVIEW_SUMMARY}
 
 
 @lru_cache(maxsize=1)
@@ -75,6 +80,9 @@ def understand(
     """
     context = context or _NO_CONTEXT
     rules = rules or _default_rules()
+    # The service's figures first, and narrowly (understanding/summaries.py says which).
+    if (summary := recognise_summary(text, today)) is not None:
+        return Understanding(_SUMMARY_INTENT[summary.topic], summary=summary)
     cleaned = clean(text)
     ir_refs, cleaned = entities.find_ir_refs(cleaned)
     child_ids, cleaned = entities.find_child_ids(cleaned)

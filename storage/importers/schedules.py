@@ -10,17 +10,21 @@ through the one-child function.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.reviews import BroughtForward, ReviewHeld, ReviewPart
 from domain.rules import RuleSet
 from storage.importers.framework import chunks
-from storage.models import BroughtForwardDirection, Child, Review
-from storage.schedule import refresh_review_schedule, schedule_columns
+from storage.models import Child
+from storage.schedule import (
+    among,
+    brought_forward_by_child,
+    refresh_review_schedule,
+    reviews_held_by_child,
+    schedule_columns,
+)
 
 _ONE_BY_ONE = 20  # up to this many children, the one-child function is as quick
 
@@ -48,21 +52,8 @@ async def refresh_schedules(
         # Lock the rows first, as refresh_review_schedule does, so a review recorded by the bot
         # meanwhile (PostgreSQL) waits for this transaction instead of being overwritten.
         await session.execute(select(Child.id).where(Child.id.in_(ids)).with_for_update())
-        reviews: dict[int, list[ReviewHeld]] = defaultdict(list)
-        for pk, held_on, part in await session.execute(
-            select(Review.child_pk, Review.held_on, Review.part).where(Review.child_pk.in_(ids))
-        ):
-            reviews[pk].append(ReviewHeld(held_on, ReviewPart(part)))
-        directions: dict[int, list[BroughtForward]] = defaultdict(list)
-        for pk, review_by, directed_on, reason in await session.execute(
-            select(
-                BroughtForwardDirection.child_pk,
-                BroughtForwardDirection.review_by,
-                BroughtForwardDirection.directed_on,
-                BroughtForwardDirection.reason,
-            ).where(BroughtForwardDirection.child_pk.in_(ids))
-        ):
-            directions[pk].append(BroughtForward(review_by, directed_on, reason))
+        reviews = await reviews_held_by_child(session, among(ids))
+        directions = await brought_forward_by_child(session, among(ids))
         for child in batch:
             after = schedule_columns(
                 child.looked_after_since, reviews[child.id], directions[child.id], rules

@@ -37,10 +37,11 @@ from domain.reporting import (
     review_figures,
     split_part_left_out,
 )
-from domain.reviews import BroughtForward, ReviewPart
+from domain.reviews import ReviewPart
 from domain.rules import RuleSet
-from storage.models import BroughtForwardDirection, Child, PeriodOfCare, Review
+from storage.models import Child, PeriodOfCare, Review
 from storage.reporting.base import ReportContext
+from storage.schedule import among, brought_forward_by_child
 
 REVIEWS_SOURCE = (
     "the CIC reviews recorded for each child (entered in the bot or imported), each numbered "
@@ -103,16 +104,7 @@ async def load_review_history(session: AsyncSession, span: Period) -> ReviewHist
                 minutes_sent_on=row.minutes_sent_on,
             )
         )
-    directions: dict[int, list[BroughtForward]] = defaultdict(list)
-    for pk, review_by, directed_on, reason in await session.execute(
-        select(
-            BroughtForwardDirection.child_pk,
-            BroughtForwardDirection.review_by,
-            BroughtForwardDirection.directed_on,
-            BroughtForwardDirection.reason,
-        ).where(BroughtForwardDirection.child_pk.in_(wanted))
-    ):
-        directions[pk].append(BroughtForward(review_by, directed_on, reason))
+    directions = await brought_forward_by_child(session, among(wanted))
 
     episodes: list[CareEpisode] = []
     without_period: list[tuple[str, StoredReview]] = []

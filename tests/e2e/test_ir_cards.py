@@ -5,7 +5,7 @@ back from the fake connector.
 
 Notifications are delivered by ``deliver_pending`` below: a small stand-in for the dispatcher
 that takes the same path (``adapter.continue_conversation`` on the stored reference) and calls
-the same hooks around each send (``storage.ir_cards.IrCardHooks``). The last test runs the real
+the same hooks around each send (``services.ir_cards.IrCardHooks``). The last test runs the real
 ``bot.workers.dispatcher.Dispatcher`` with those hooks, when it is there.
 """
 

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.demo_data import ALEX, seed_demo
-from bot.qa_summary import NOT_FOR_YOU
 from bot.settings import Settings
 from bot.wiring import build_bot
 from cards.elements import card_to_text
+from cards.summary import NOT_FOR_YOU
 from domain.reporting import Compared, Period, ir_figures, review_facts, review_figures
 from domain.rules import load_rules
 from storage.engine import create_engine, session_factory

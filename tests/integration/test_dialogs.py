@@ -21,7 +21,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -616,6 +616,24 @@ async def test_record_review_prefilled_values_are_checked_too(world: World) -> N
     shown = await chat.say("yesterday")
     # On time, so the reason given is not needed and not asked for.
     assert "Record this review?" in shown and "Why it was late" not in shown
+
+
+async def test_a_refused_answer_keeps_the_audit_of_the_read_it_showed(world: World) -> None:
+    # The refusal names a date of the child's record (when the period of care began), so the
+    # check's read of that record is audited even though the check refused.
+    child = world.unique_name_child(rule="CIC-3")
+    assert child.looked_after_since is not None
+    before_care = child.looked_after_since - timedelta(days=1)
+    chat = Chat(world)
+    await chat.start("record_review", child_pk=child.id)
+    last = await last_audit_id(world.sessions)
+    shown = await chat.say(before_care.strftime("%d/%m/%Y"))
+    assert "before this period of care began" in shown
+    assert "review.record" not in await audit_actions_since(world.sessions, last)
+    async with world.sessions() as session:
+        reads = list(await session.scalars(select(AuditEntry).where(
+            AuditEntry.id > last, AuditEntry.action == "child.read")))  # fmt: skip
+    assert [(r.entity_id, r.detail) for r in reads] == [(str(child.id), {"what": "review_check"})]
 
 
 async def test_a_refusal_at_confirm_is_shown_kindly_and_nothing_is_written(world: World) -> None:

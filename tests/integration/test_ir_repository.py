@@ -292,9 +292,16 @@ async def test_of_two_concurrent_saves_from_one_version_exactly_one_wins(session
         reference = await add_ir(session, _raised(), RULES)
         await session.commit()
 
+    # Both read version 1 before either saves: without this, one could load, save and commit
+    # before the other had read anything, and both would win from different versions (the race
+    # under test would not happen at all, and the test would fail by timing).
+    both_read = asyncio.Barrier(2)
+
     async def act(kind: str) -> str:
         async with sessions() as session:
             ir, row = await load_ir(session, reference)
+            await session.commit()  # end the read (SQLite: no lock held into the barrier)
+            await both_read.wait()
             if kind == "respond":
                 ir, _ = respond(ir, RULES, on=date(2026, 3, 4), response="Yes.", by=EMAIL["ps"])
             else:

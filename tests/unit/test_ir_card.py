@@ -1,7 +1,7 @@
 """The IR card: which buttons each viewer gets, what the buttons carry, and the refresh.
 
 Pure: a hand-built ``IrCardView`` and ``CardRights`` in, a card dict out. Who may act is decided
-by ``storage.ir_cards.card_rights``, tested here on plain values too.
+by ``domain.permissions.card_rights``, tested here on plain values too.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.qa_summary import Topic, recognise
 from cards.elements import card_to_text
 from cards.summary import ir_summary_card, reviews_summary_card
 from domain.reporting import IrFact, Period, ReviewFigures, ir_figures
 from domain.rules import load_rules
+from understanding.summaries import Topic, recognise
 
 TODAY = date(2026, 11, 26)
 D = date

@@ -34,7 +34,8 @@ from msrest.serialization import Serializer
 from bot.adapter import ModelBodySerializer, is_plain_json, use_model_body_serializer
 from bot.handler import reply_activity
 from bot.model_json import Unsure
-from cards.common import choose_child_card, help_card, welcome_card
+from cards.asking import choose_child_card
+from cards.common import help_card, welcome_card
 from cards.due import due_list_card, next_review_card
 from cards.ir import reasons_card
 from dialogs.prompts import card_message, stamp, to_activity
@@ -76,7 +77,7 @@ def replies() -> list[Activity]:
         due_list_card("Reviews due", [CHILD], TODAY, RULES.calendar, "None"),
         help_card(),
         welcome_card("Alex"),
-        choose_child_card("Which one?", [(7, "Zoë O'Brien", "C7"), (8, "Zoe Obrien", "C8")]),
+        choose_child_card("Zoe", [(7, "Zoë O'Brien", "C7"), (8, "Zoe Obrien", "C8")]),
         stamp(reasons_card("Zoë", RULES.reasons, [RULES.reasons[0]]), "nonce"),
     ]
     found = [as_sent(reply_activity(card)) for card in cards]

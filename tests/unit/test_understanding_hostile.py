@@ -15,7 +15,6 @@ from datetime import date
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import qa_summary
 from dialogs.common import NO, YES, yes_or_no
 from dialogs.prompts import Rejected
 from dialogs.raise_ir import reasons_from_text, stage_key
@@ -33,6 +32,7 @@ from understanding import (
     Understanding,
     read_date,
     resolve_child,
+    summaries,
     understand,
 )
 
@@ -104,6 +104,6 @@ def test_the_dialogs_readers_of_a_typed_reply_never_raise(text: str, today: date
     stage = stage_key(text, RULES)
     assert stage is None or stage in {s.key for s in RULES.stages}
     assert part_from_text(text) in (*ReviewPart, None)
-    assert qa_summary.recognise(text, today) is None or isinstance(
-        qa_summary.recognise(text, today), qa_summary.SummaryQuestion
+    assert summaries.recognise(text, today) is None or isinstance(
+        summaries.recognise(text, today), summaries.SummaryQuestion
     )
