@@ -227,7 +227,7 @@ async def act_on_ir(
     return answer(Outcome.DONE, after, changed=True)
 
 
-# -- the moves -------------------------------------------------------------------------------------
+# -- the moves ----------------------------------------------------------------------------------
 
 
 async def _move(
@@ -237,33 +237,28 @@ async def _move(
     """The domain's move for ``action``."""
     ir, by = loaded.ir, actor.email
     if action is CardVerb.RESPOND:
-        moved, events = ir_model.respond(
+        return ir_model.respond(
             ir, rules, on=today, response=_text(data, Input.RESPONSE),
             target_date=_date(data.get(Input.TARGET_DATE)), by=by,
         )  # fmt: skip
-        return moved, events
     if action is CardVerb.DECLINE:
         reason = _text(data, Input.DECLINE_REASON)
-        moved, events = ir_model.decline(ir, rules, on=today, reason=reason, by=by)
-        return moved, events
+        return ir_model.decline(ir, rules, on=today, reason=reason, by=by)
     if action is CardVerb.ESCALATE:
         stage = rules.stage(_text(data, Input.TO_STAGE) or ir.current_stage)
         child = await uow.irs.child_row(loaded.child_pk)
         owner = await stage_owner_for(uow, rules, child, stage.key) if child else None
-        moved, events = ir_model.escalate(
+        return ir_model.escalate(
             ir, rules, to_stage=stage.key, on=today, reason=_text(data, Input.ESCALATE_REASON),
             owner=owner.email if owner else None, by=by,
         )  # fmt: skip
-        return moved, events
     if action is CardVerb.RESOLVE:
         outcome = _text(data, Input.OUTCOME)
-        moved, events = ir_model.resolve(ir, rules, on=today, outcome=outcome, by=by)
-        return moved, events
-    moved, events = ir_model.refer_to_cafcass(ir, rules, on=today, by=by)
-    return moved, events
+        return ir_model.resolve(ir, rules, on=today, outcome=outcome, by=by)
+    return ir_model.refer_to_cafcass(ir, rules, on=today, by=by)
 
 
-# -- reading the card data -----------------------------------------------------------------------
+# -- reading the card data ------------------------------------------------------------------------
 
 
 def _reference(data: Mapping[str, Any]) -> str | None:

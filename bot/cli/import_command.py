@@ -19,8 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from bot.settings import Settings
 from domain.rules import RuleSet, load_rules
 from services.clock import today_in
+from services.imports import import_files
 from storage.engine import create_engine, session_factory
-from storage.importers import KINDS, ImportReport, UnusableInput, run_import
+from storage.importers import KINDS, ImportReport, UnusableInput
 
 
 def register(subparsers: Any) -> None:  # argparse's subparsers action has no public type
@@ -78,7 +79,7 @@ async def _run(
 ) -> ImportReport:
     engine = create_engine(url)
     try:
-        return await run_import(
+        return await import_files(
             session_factory(engine),
             kind,
             files,

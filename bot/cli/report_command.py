@@ -128,12 +128,15 @@ def run_report(args: argparse.Namespace) -> int:
 async def _build(
     url: str, period: Period, rules: RuleSet, today: date, sections: list[ReportSection]
 ) -> Report:
+    from services.reports import annual_report
+    from services.unit_of_work import SqlUnitOfWork
     from storage.engine import create_engine, session_factory
-    from storage.reporting import build_report
 
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session:
-            return await build_report(session, period, rules, today, sections)
+            report = await annual_report(SqlUnitOfWork(session), rules, period, today, sections)
+            assert report is not None  # the service itself may always see its figures
+            return report
     finally:
         await engine.dispose()
