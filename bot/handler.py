@@ -3,10 +3,13 @@
 A turn:
 1. Identify the member of staff (AAD object id on the activity, else e-mail/UPN from TeamsInfo).
    An unknown user gets a polite refusal and nothing else; the attempt is audited.
+   The member of staff is put in the turn (``dialogs.child.ACTOR``): dialogs read it there.
 2. Remember the conversation reference and the Teams user id (for nudges), when they changed.
-3. A card button (choosing between two children) resumes the question it interrupted.
-4. With a dialog running, "cancel" stops it (nothing was written); anything else continues it.
-5. Otherwise the message is understood and answered, or a dialog is started.
+3. With a dialog running, "cancel" stops it (nothing was written); anything else continues it.
+   The child step of a question ("which Sam?") is such a dialog: when it ends with a child, the
+   question it interrupted is answered.
+4. Otherwise the message is understood, and the route table (``bot/routes.py``) says what
+   answers it: a fixed reply, an answer read from the store, or a dialog that changes it.
 
 An ``Action.Execute`` on an IR card arrives as an ``adaptiveCard/action`` invoke instead
 (``on_invoke_activity``): the same identity step, then ``services.ir_actions`` does or refuses the

@@ -17,6 +17,7 @@ is not theirs learns nothing about that child.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Sequence
@@ -616,6 +617,21 @@ async def test_record_review_prefilled_values_are_checked_too(world: World) -> N
     shown = await chat.say("yesterday")
     # On time, so the reason given is not needed and not asked for.
     assert "Record this review?" in shown and "Why it was late" not in shown
+
+
+async def test_each_step_checks_the_member_of_staff_of_that_turn(world: World) -> None:
+    # The dialog keeps no copy of who started it: an account deactivated (or a role changed)
+    # mid-dialog counts from the next message, and nothing is written for the old one.
+    child = world.unique_name_child(rule="CIC-3")
+    before = await row_counts(world.sessions)
+    chat = Chat(world)
+    shown = await chat.start("record_review", child_pk=child.id)
+    assert f"When was {name_of(child)}'s review held?" in shown
+    chat.staff = dataclasses.replace(world.alex, active=False)  # as read in the next turn
+    shown = await chat.say("yesterday")
+    assert "I can't find that child among the children you can see." in shown
+    assert "Record this review?" not in shown
+    assert await row_counts(world.sessions) == before
 
 
 async def test_a_refused_answer_keeps_the_audit_of_the_read_it_showed(world: World) -> None:
