@@ -11,5 +11,6 @@ Modules, one per capability: ``reviews`` (next review, record, book, bring forwa
 ``paperwork`` (decisions and minutes sent), ``irs`` (raise an IR), ``ir_cards`` (what an IR card
 shows and the notifications a move causes), ``ir_actions`` (respond, decline, escalate, resolve,
 refer), ``caseload`` (due lists, IR lists and status, the names a user may type),
-``summaries`` (the QA manager's figures).
+``summaries`` (the QA manager's figures), ``reminders`` (what the scheduler enqueues),
+``reports`` (the annual report), ``imports``.
 """

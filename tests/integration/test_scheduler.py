@@ -24,6 +24,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import bot.workers.scheduler as scheduler_module
+import cards.nudges as nudges_module
+import services.reminders as reminders_module
 from bot.app import create_app
 from bot.cli import worker_command
 from bot.cli.demo_data import ADELE, ALEX, ISAIAH, seed_demo
@@ -247,7 +249,7 @@ def _verbs(card: dict[str, Any]) -> set[str]:
 async def test_one_failing_item_fails_alone_and_is_retried_next_tick(
     demo: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_follow_up, real_enqueue = scheduler_module.follow_up_nudge, scheduler_module.enqueue
+    real_follow_up, real_enqueue = nudges_module.follow_up_nudge, reminders_module.enqueue
     broken: dict[str, str] = {}
 
     def failing_follow_up(reminder: Any, *args: Any) -> Any:
@@ -265,8 +267,8 @@ async def test_one_failing_item_fails_alone_and_is_retried_next_tick(
             values = {**values, "recipient_staff_id": 10**9}
         return await real_enqueue(session, **values)
 
-    monkeypatch.setattr(scheduler_module, "follow_up_nudge", failing_follow_up)
-    monkeypatch.setattr(scheduler_module, "enqueue", failing_enqueue)
+    monkeypatch.setattr(nudges_module, "follow_up_nudge", failing_follow_up)
+    monkeypatch.setattr(reminders_module, "enqueue", failing_enqueue)
     scheduler = Scheduler(demo, RULES)
     first = await scheduler.tick(at(MONDAY, 9))
     assert first.failed == 2 and first.failed_jobs == []
@@ -276,8 +278,8 @@ async def test_one_failing_item_fails_alone_and_is_retried_next_tick(
         expected = await expected_reminders(session, MONDAY)
     assert keys == {key for _, _, key in expected} - set(broken.values())
 
-    monkeypatch.setattr(scheduler_module, "follow_up_nudge", real_follow_up)
-    monkeypatch.setattr(scheduler_module, "enqueue", real_enqueue)
+    monkeypatch.setattr(nudges_module, "follow_up_nudge", real_follow_up)
+    monkeypatch.setattr(reminders_module, "enqueue", real_enqueue)
     second = await scheduler.tick(at(MONDAY, 9, 5))
     assert second.total == 2 and second.failed == 0
     assert {n.idempotency_key for n in await outbox(demo)} == {k for _, _, k in expected}
@@ -289,7 +291,7 @@ async def test_a_whole_job_failing_leaves_the_others(
     async def store_trouble(*args: Any, **kwargs: Any) -> Any:
         raise ConnectionError("the store went away")
 
-    monkeypatch.setattr(scheduler_module, "booking_facts", store_trouble)
+    monkeypatch.setattr(reminders_module, "booking_facts", store_trouble)
     report = await Scheduler(demo, RULES).tick(at(MONDAY, 9))
     assert report.failed_jobs == ["reports"]
     kinds = {n.kind for n in await outbox(demo)}
