@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from domain.reporting import Period, Report
     from domain.rules import RuleSet
-    from storage.reporting import ReportSection
+    from services.reports.context import ReportSection
 
 FORMATS = ("html", "md", "csv")
 
@@ -59,7 +59,7 @@ def run_report(args: argparse.Namespace) -> int:
     from domain.reporting import Period
     from domain.rules import load_rules
     from services.clock import today_in
-    from storage.reporting import sections_by_key
+    from services.reports.registry import sections_by_key
 
     fmt = args.format.lower().removeprefix(".")
     fmt = "md" if fmt == "markdown" else fmt

@@ -39,8 +39,8 @@ import storage.engine
 from bot.cli import main
 from domain.reporting import Compared, Period
 from domain.rules import load_rules
+from services.reports.build import build_report
 from storage.models import Child, MissingEpisode, PeriodOfCare, Review
-from storage.reporting import build_report
 
 RULES = load_rules()
 THIS_YEAR = Period(date(2023, 4, 1), date(2024, 3, 31))

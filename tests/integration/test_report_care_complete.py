@@ -19,9 +19,9 @@ from bot.reports.html import render_html
 from bot.reports.markdown import render_markdown
 from domain.reporting import Compared, Period, Report
 from domain.rules import load_rules
+from services.reports.build import build_report
 from storage.importers.runner import run_import
 from storage.models import PeriodOfCare, Review
-from storage.reporting import build_report
 
 RULES = load_rules()
 
@@ -154,7 +154,7 @@ async def test_seed_demo_gives_a_complete_report(sessions, tmp_path):
 async def test_children_in_care_is_read_once_for_the_three_sections_that_use_it(
     sessions, monkeypatch
 ):
-    import storage.reporting.care as care
+    import services.reports.care as care
 
     calls: list[Period] = []
     real = care.load_children_in_care

@@ -12,9 +12,9 @@ from bot.cli.demo_data import MEGAN, seed_demo
 from domain.reporting import Period
 from domain.rules import load_rules
 from services.reports import annual_report
+from services.reports.registry import sections_by_key
 from services.unit_of_work import SqlUnitOfWork
 from storage.models import AuditEntry, Staff
-from storage.reporting import sections_by_key
 from storage.repositories.staff import to_staff_member
 
 TODAY = date(2026, 11, 26)

@@ -14,8 +14,9 @@ from domain.permissions import may_see_service_figures
 from domain.ports import StaffMember
 from domain.reporting import Period, Report
 from domain.rules import RuleSet
+from services.reports.build import build_report
+from services.reports.context import ReportSection
 from services.unit_of_work import SqlUnitOfWork
-from storage.reporting import ReportSection, build_report
 
 
 async def annual_report(

@@ -21,8 +21,9 @@ from domain.reporting import (
     Table,
     compared_csv,
 )
-from storage.reporting.base import ReportContext
-from storage.reporting.care import CareData, children_in_care_for
+from services.reports.care import children_in_care_for
+from services.reports.context import ReportContext
+from storage.reporting.care import CareData
 
 LEAVING_SOURCE = (
     "each child's periods of care that ended in the period, with the REC code (reason "

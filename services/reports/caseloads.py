@@ -12,8 +12,9 @@ from domain.reporting import (
     Table,
     compared_csv,
 )
-from storage.reporting.base import ReportContext
-from storage.reporting.care import CareData, children_in_care_for, reviewed_without_period
+from services.reports.care import children_in_care_for, reviewed_without_period
+from services.reports.context import ReportContext
+from storage.reporting.care import CareData
 
 CASELOAD_SOURCE = (
     "each child's periods of care and the IRO allocated to the child now (the store keeps the "

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.reporting import Period, Report, previous_period
 from domain.rules import RuleSet
-from storage.reporting.base import ReportContext, ReportSection
+from services.reports.context import ReportContext, ReportSection
 
 
 async def build_report(
@@ -24,7 +24,7 @@ async def build_report(
     Reads only; the caller owns the session (and should roll it back or close it).
     """
     if sections is None:
-        from storage.reporting.registry import SECTIONS
+        from services.reports.registry import SECTIONS
 
         sections = SECTIONS
     ctx = ReportContext(

@@ -1,10 +1,11 @@
 """What a report section is, and the context each one is built in.
 
 A section is any object with a ``key``, a ``title`` and ``async build(ctx) -> SectionResult``.
-It reads what it needs through ``ctx.session`` and returns plain tables and charts
-(``domain.reporting``), which every renderer can draw. Adding a section (issue 8's SSDA903-based
-ones, say) means writing one module with such an object and listing it in
-``storage.reporting.registry.SECTIONS``; no renderer changes.
+It reads what it needs through the queries in ``storage.reporting`` with ``ctx.session`` and
+returns plain tables and charts (``domain.reporting``), which every renderer can draw. Adding a
+section (issue 8's SSDA903-based ones, say) means writing one module with such an object (and
+its query in ``storage/reporting/``) and listing it in ``services.reports.registry.SECTIONS``;
+no renderer changes.
 """
 
 from __future__ import annotations
