@@ -52,7 +52,7 @@ from services.ir_cards import (
     load_ir_card,
 )
 from services.irs import stage_owner_for
-from services.unit_of_work import SqlUnitOfWork
+from services.unit_of_work import UnitOfWork
 from storage.repositories.ir_records import REFERENCE_LENGTH
 from storage.repositories.issues import IrConflict, IrNotFound
 
@@ -129,7 +129,7 @@ class CardActionResult:
 
 
 async def view_ir(
-    uow: SqlUnitOfWork, rules: RuleSet, actor: StaffMember, data: Mapping[str, Any],
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, data: Mapping[str, Any],
     today: date,
 ) -> CardActionResult:  # fmt: skip
     """The card's refresh: the IR as ``actor`` should see it now (their buttons), audited."""
@@ -150,7 +150,7 @@ async def view_ir(
 
 
 async def act_on_ir(
-    uow: SqlUnitOfWork, rules: RuleSet, actor: StaffMember, verb: str,
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, verb: str,
     data: Mapping[str, Any], today: date, wording: NoticeWording,
 ) -> CardActionResult:  # fmt: skip
     """Do what the button says, if ``actor`` may and the card is current. See the module doc."""
@@ -231,7 +231,7 @@ async def act_on_ir(
 
 
 async def _move(
-    uow: SqlUnitOfWork, rules: RuleSet, loaded: LoadedIrCard, action: CardVerb,
+    uow: UnitOfWork, rules: RuleSet, loaded: LoadedIrCard, action: CardVerb,
     actor: StaffMember, data: Mapping[str, Any], today: date,
 ) -> tuple[ir_model.IR, list[ir_model.IREvent]]:  # fmt: skip
     """The domain's move for ``action``."""
@@ -295,7 +295,7 @@ def _date(value: Any) -> date | None:
         ) from None
 
 
-async def _may_see(uow: SqlUnitOfWork, loaded: LoadedIrCard, actor: StaffMember) -> bool:
+async def _may_see(uow: UnitOfWork, loaded: LoadedIrCard, actor: StaffMember) -> bool:
     """May ``actor`` see this IR at all (the view without buttons)? The parties always may;
     anyone else by the IR's own read rule (the child's visibility)."""
     if loaded.parties.names(actor) or may_direct(loaded.parties, actor):
@@ -304,7 +304,7 @@ async def _may_see(uow: SqlUnitOfWork, loaded: LoadedIrCard, actor: StaffMember)
 
 
 async def _audit(
-    uow: SqlUnitOfWork, action: str, actor: StaffMember, reference: str | None, outcome: str,
+    uow: UnitOfWork, action: str, actor: StaffMember, reference: str | None, outcome: str,
     **detail: Any,
 ) -> None:  # fmt: skip
     kept = {k: v for k, v in detail.items() if v is not None}

@@ -34,9 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import issues_resolution as ir_model
 from domain.permissions import CardRights, IrParties, card_rights
 from domain.rules import RuleSet
-from services.unit_of_work import SqlUnitOfWork
+from services.unit_of_work import PersonRow, SqlUnitOfWork, UnitOfWork
 from storage.dispatch_queue import REPORT_TO
-from storage.repositories.ir_records import Person
 from storage.repositories.issues import IrNotFound
 
 IR_CARD_KIND = "ir_card"
@@ -122,13 +121,13 @@ class LoadedIrCard:
 
 
 async def load_ir_card(
-    uow: SqlUnitOfWork, rules: RuleSet, reference: str, today: date
+    uow: UnitOfWork, rules: RuleSet, reference: str, today: date
 ) -> LoadedIrCard:
     """The IR as its card shows it. Raises ``IrNotFound`` for an unknown reference."""
     ir, row = await uow.irs.load(reference)
     people = await uow.irs.people(_emails(ir))
 
-    def person(email: str | None) -> Person | None:
+    def person(email: str | None) -> PersonRow | None:
         return people.get(email.lower()) if email else None
 
     def name(email: str | None) -> str | None:
@@ -223,7 +222,7 @@ def _emails(ir: ir_model.IR) -> set[str]:
 
 
 async def _refresh_user_ids(
-    uow: SqlUnitOfWork, parties: IrParties, people: Iterable[Person]
+    uow: UnitOfWork, parties: IrParties, people: Iterable[PersonRow]
 ) -> tuple[str, ...]:
     """The Teams MRIs of everyone who may act on the IR now: the stage owner and their delegate
     while a response is owed, then the raising IRO and the QA managers until it is resolved.
@@ -275,7 +274,7 @@ class NoticeWording(Protocol):
 
 
 async def enqueue_for_events(
-    uow: SqlUnitOfWork,
+    uow: UnitOfWork,
     rules: RuleSet,
     reference: str,
     events: Sequence[ir_model.IREvent],
@@ -332,7 +331,7 @@ def _payload(view: IrCardView, report_to: int | None, **fields: Any) -> dict[str
     return payload
 
 
-async def _card(uow: SqlUnitOfWork, loaded: LoadedIrCard, staff_id: int, notice: Notice) -> int:
+async def _card(uow: UnitOfWork, loaded: LoadedIrCard, staff_id: int, notice: Notice) -> int:
     view = loaded.view
     summary, text = notice
     payload = _payload(view, loaded.parties.raised_by_id, ir_version=view.version,
@@ -343,7 +342,7 @@ async def _card(uow: SqlUnitOfWork, loaded: LoadedIrCard, staff_id: int, notice:
 
 
 async def _notice(
-    uow: SqlUnitOfWork, loaded: LoadedIrCard, staff_id: int, what: str, notice: Notice
+    uow: UnitOfWork, loaded: LoadedIrCard, staff_id: int, what: str, notice: Notice
 ) -> int:
     view = loaded.view
     summary, text = notice
@@ -360,7 +359,7 @@ CardRenderer = Callable[[IrCardView, CardRights], dict[str, Any]]
 
 
 async def prepare_delivery(
-    uow: SqlUnitOfWork,
+    uow: UnitOfWork,
     rules: RuleSet,
     *,
     payload: Mapping[str, Any],
@@ -388,7 +387,7 @@ async def prepare_delivery(
 
 
 async def record_delivery(
-    uow: SqlUnitOfWork,
+    uow: UnitOfWork,
     *,
     payload: Mapping[str, Any],
     recipient_staff_id: int | None,

@@ -18,11 +18,11 @@ from domain.rules import RuleSet
 from domain.stage_owners import stage_owner
 from services.ir_cards import NoticeWording, enqueue_for_events
 from services.reviews import child_for_change
-from services.unit_of_work import ChildRow, SqlUnitOfWork
+from services.unit_of_work import ChildRow, UnitOfWork
 
 
 async def stage_owner_for(
-    uow: SqlUnitOfWork, rules: RuleSet, child: ChildRow, stage_key: str
+    uow: UnitOfWork, rules: RuleSet, child: ChildRow, stage_key: str
 ) -> StaffMember | None:
     managers = await uow.irs.management_chain(child.social_worker_id)
     return stage_owner(rules.stage(stage_key), managers)
@@ -37,7 +37,7 @@ class OwnerPreview:
 
 
 async def preview_stage_owner(
-    uow: SqlUnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, stage_key: str
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, stage_key: str
 ) -> OwnerPreview:
     child = await child_for_change(uow, actor, child_pk)
     await uow.audit.child_read(actor, child.id, "ir_stage_owner")
@@ -55,7 +55,7 @@ class RaisedIr:
 
 
 async def raise_issue(
-    uow: SqlUnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int,
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int,
     reasons: Sequence[str], description: str, stage_key: str, today: date,
     wording: NoticeWording,
 ) -> RaisedIr:  # fmt: skip

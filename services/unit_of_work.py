@@ -6,18 +6,19 @@
 As in cosmicpython (``allocation/service_layer/unit_of_work.py``): the use cases see only the
 repositories named here, so they can be run against in-memory fakes (``tests/fakes.py``) as well
 as SQLite and PostgreSQL. ``SqlUnitOfWork`` is the real one, over one ``AsyncSession``; the
-session is kept for the storage functions that are not yet behind a repository (the IR card
-registry and the report queries), which the SQL path alone uses.
+session is kept for the storage functions that are not yet behind a repository (the IR lists
+and the report queries), which the SQL path alone uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import issues_resolution as ir_model
 from domain.paperwork import Paperwork
 from domain.ports import ChildRepository, StaffMember, StaffRepository, Visibility
 from domain.reviews import BroughtForward, ReviewHeld, ReviewPart
@@ -75,6 +76,107 @@ class ReviewRecords(Protocol):
     ) -> None: ...
 
 
+class IrRow(Protocol):
+    """What the IR use cases read of a stored IR's own record, beside the IR itself."""
+
+    @property
+    def reference(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def child_pk(self) -> int | None: ...
+
+
+class StaffRow(Protocol):
+    """What the IR use cases read of a member of staff's own record."""
+
+    @property
+    def email(self) -> str: ...
+
+
+class PersonRow(Protocol):
+    """A member of staff an IR names, as its card shows them (``ir_records.Person``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def teams_user_id(self) -> str | None: ...
+
+    @property
+    def delegate_id(self) -> int | None: ...
+
+
+class CardCopyRow(Protocol):
+    """One posted copy of an IR card, with what is needed to edit it (``ir_records.CardCopy``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def staff_id(self) -> int | None: ...
+
+    @property
+    def conversation_id(self) -> str: ...
+
+    @property
+    def activity_id(self) -> str: ...
+
+    @property
+    def service_url(self) -> str: ...
+
+    @property
+    def rendered_version(self) -> int: ...
+
+    def conversation_reference(self) -> dict[str, Any]: ...
+
+
+class IrRecords(Protocol):
+    """The reads and writes the IR use cases make (``storage.repositories.ir_records``)."""
+
+    async def add(self, ir: ir_model.IR, rules: RuleSet, *, child_pk: int, raised_by_id: int,
+                  owner_id: int | None) -> str: ...  # fmt: skip
+
+    async def load(self, reference: str) -> tuple[ir_model.IR, IrRow]: ...
+
+    async def save(self, ir: ir_model.IR, rules: RuleSet, *, expected_version: int) -> int: ...
+
+    async def may_read(self, reference: str, staff_id: int, visibility: Visibility) -> bool: ...
+
+    async def staff_row(self, staff_id: int | None) -> StaffRow | None: ...
+
+    async def management_chain(self, staff_id: int | None) -> list[StaffMember]: ...
+
+    async def people(self, emails: Iterable[str]) -> Mapping[str, PersonRow]: ...
+
+    async def teams_user_ids(self, staff_ids: Sequence[int]) -> dict[int, str | None]: ...
+
+    async def qa_manager_teams_user_ids(self, limit: int) -> list[str]: ...
+
+    async def child_row(self, child_pk: int | None) -> ChildRow | None: ...
+
+    async def child_name(self, child_pk: int | None) -> str | None: ...
+
+    async def viewers(self, staff_ids: Iterable[int | None]) -> dict[int, StaffMember]: ...
+
+    async def enqueue(self, *, key: str, recipient_staff_id: int, kind: str,
+                      payload: dict[str, Any]) -> bool: ...  # fmt: skip
+
+    async def record_copy(
+        self, *, reference: str, version: int, recipient_staff_id: int | None,
+        conversation_id: str, activity_id: str, service_url: str,
+    ) -> bool: ...  # fmt: skip
+
+    async def copies_to_update(self, reference: str) -> Sequence[CardCopyRow]: ...
+
+    async def mark_updated(self, copy_ids: Sequence[int], version: int) -> None: ...
+
+
 class AuditLog(Protocol):
     async def record(
         self, action: str, *, actor_staff_id: int | None = None,
@@ -90,6 +192,7 @@ class UnitOfWork(Protocol):
     children: ChildRepository
     staff: StaffRepository
     reviews: ReviewRecords
+    irs: IrRecords
     audit: AuditLog
 
 
@@ -118,8 +221,6 @@ class SqlUnitOfWork:
         self.staff = SqlStaffRepository(session)
         self.reviews = SqlReviewRecords(session)
         self.audit = SqlAuditLog(session)
-        # The IR use cases (raise, card actions, card views) run on SQL only so far: there is no
-        # in-memory IR store, so they take a ``SqlUnitOfWork`` rather than any ``UnitOfWork``.
         self.irs = SqlIrRecords(session)
         # A dialog's confirmation, recorded with its write (``IroDialog.save``).
         self.saves = SqlDialogSaves(session)

@@ -19,9 +19,8 @@ from sqlalchemy.exc import DBAPIError
 from bot.settings import Settings
 from domain.rules import RuleSet, load_rules
 from services.clock import today_in
-from services.imports import import_files
+from services.imports import KINDS, ImportReport, UnusableInput, import_files
 from storage.engine import create_engine, session_factory
-from storage.importers import KINDS, ImportReport, UnusableInput
 
 
 def register(subparsers: Any) -> None:  # argparse's subparsers action has no public type

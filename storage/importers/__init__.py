@@ -1,24 +1,13 @@
-"""Imports from an authority's own data: `iro-bot import KIND FILE… [--dry-run] [--partial]`.
+"""The writes of `iro-bot import`: records already read and checked by ``services.imports``
+go into the store, and each write returns what happened as data (created, updated or unchanged
+per thing written, the children whose review schedule must be refreshed, counts the report
+words). Nothing here reads a file or words a message for a person.
 
-Kinds: ``people``, ``children``, ``reviews``, ``irs`` (CSV files) and ``ssda903`` (a directory
-holding the national return's CSVs). ``run_import`` is the one entry point; the command line in
-``bot/cli/import_command.py`` only parses arguments and prints the report.
-
-Shared behaviour (``framework`` and ``runner``): each file gets a summary (rows read, created,
-updated, unchanged, rejected); every rejected row is listed with file, line, column and reason;
-a file with a rejected row writes nothing unless ``partial``; ``dry_run`` writes nothing; a run
-is one transaction; importing the same file twice changes nothing the second time.
+- ``common``: ``Written`` and ``outcome``; the shared look-ups and batched inserts
+  (``children_by_id``, ``all_staff``, ``insert_rows``, ``chunks``);
+- ``people``, ``children``, ``reviews``, ``irs``: each kind's records and its ``write_*``;
+- ``ssda903``: a return's records and one write per file (header, episodes, reviews, missing,
+  uasc);
+- ``schedules``: ``refresh_schedules``, the stored review schedule of every child an import
+  touched, refreshed in its transaction.
 """
-
-from storage.importers.csvfile import UnusableInput
-from storage.importers.framework import FileReport, Rejection
-from storage.importers.runner import KINDS, ImportReport, run_import
-
-__all__ = [
-    "KINDS",
-    "FileReport",
-    "ImportReport",
-    "Rejection",
-    "UnusableInput",
-    "run_import",
-]

@@ -1,48 +1,32 @@
-"""`iro-bot import irs FILE`: Issues Resolutions recorded in an earlier system.
-
-Columns: ``ir_ref,child_id,raised_by_email,raised_on,stage_raised,stage_resolved,resolved_on,
-reasons,service_area``. Stages are the rules file's keys or names (``informal``, ``1``..``4`` or
-"Stage 2"); reasons are its labels, case-insensitive and ``;``-separated. A blank ``resolved_on``
-means the IR is still open.
+"""Writing Issues Resolutions recorded in an earlier system, from an IRs file (read and checked
+by ``services.imports.irs``).
 
 What an earlier system usually does not record, and what we store instead:
 
 - the date of an escalation: an IR resolved at a higher stage than it was raised at gets one
   escalation entry for the resolved stage, dated the day it was resolved (the only date known),
   and becomes formal then if it was raised informally;
-- the stage resolved at, when blank on a resolved IR: the stage it was raised at;
-- an open IR's current stage is the stage it was raised at (``stage_resolved`` must then be
-  blank), and its response deadlines (IR-STAGE, IR-FORMAL) are computed by the domain.
+- an open IR's current stage is the stage it was raised at, and its response deadlines
+  (IR-STAGE, IR-FORMAL) are computed by the domain.
 
-An IR the bot itself recorded is never overwritten by an import. Imported references of the
-bot's own form (IR-2025-0042) move the bot's counter on, so it never issues one again.
+An IR the bot itself recorded is never overwritten by an import (the checks refuse it: its
+``source`` is not ``SOURCE``). Imported references of the bot's own form (IR-2025-0042) move the
+bot's counter on, so it never issues one again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.deadlines import apply_timescale
-from domain.errors import RulesError
-from domain.formatting import short_date
 from domain.issues_resolution import FORMAL_RULE, STAGE_RULE, IRStatus
 from domain.rules import RuleSet, Stage
-from storage.importers.csvfile import CsvTable
-from storage.importers.framework import (
-    CsvKind,
-    FileReport,
-    ImportContext,
-    RowReader,
-    all_staff,
-    children_by_id,
-    outcome,
-    unknown_child,
-    unknown_staff,
-)
+from storage.importers.common import Written, all_staff, children_by_id, chunks, outcome
 from storage.models import IrReason, IrStageEntry, IssueResolution
 from storage.repositories.issues import _reserve_given_reference
 
@@ -64,229 +48,107 @@ class IrRow:
     service_area: str | None
 
 
-class IrsImport(CsvKind[IrRow]):
-    name = "irs"
-    usage = "an IRs CSV"
-    entity = "IRs"
-    required = ("ir_ref", "child_id", "raised_by_email", "raised_on", "stage_raised", "reasons")
-    optional = ("stage_resolved", "resolved_on", "service_area")
-    key_column = "ir_ref"
-
-    def parse(self, row: RowReader, ctx: ImportContext, table: CsvTable) -> IrRow | None:
-        rules = ctx.rules
-        reference = row.text("ir_ref", required=True, max_length=20)
-        child_id = row.text("child_id", required=True, max_length=64)
-        raised_by = row.email("raised_by_email", required=True)
-        raised_on = row.date("raised_on", required=True, today=ctx.today)
-        resolved_on = row.date("resolved_on", today=ctx.today)
-        stage_raised = self._stage(row, rules, "stage_raised", required=True)
-        stage_resolved = self._stage(row, rules, "stage_resolved")
-        area = row.service_area("service_area", rules)
-        reasons: list[str] = []
-        for label in row.raw("reasons").split(";"):
-            if not label.strip():
-                continue
-            try:
-                reason = rules.canonical_reason(label.strip())
-            except RulesError as exc:
-                row.reject("reasons", str(exc))
-                continue
-            if reason not in reasons:
-                reasons.append(reason)
-        if not row.raw("reasons").replace(";", "").strip():
-            row.reject("reasons", "is blank: an IR needs at least one reason")
-
-        if raised_on and resolved_on and resolved_on < raised_on:
-            row.reject(
-                "resolved_on",
-                f"{short_date(resolved_on)} is before the IR was raised ({short_date(raised_on)})",
-            )
-        if stage_resolved and resolved_on is None and not row.raw("resolved_on"):
-            row.reject(
-                "stage_resolved",
-                "is given but resolved_on is blank: an open IR has no resolved stage (leave "
-                "stage_resolved blank, or give the date it was resolved)",
-            )
-        if stage_raised and stage_resolved and stage_resolved.order < stage_raised.order:
-            row.reject(
-                "stage_resolved",
-                f"{stage_resolved.name} is below the stage it was raised at "
-                f"({stage_raised.name}): an IR only escalates upwards",
-            )
-        if (
-            row.failed
-            or reference is None
-            or child_id is None
-            or raised_by is None
-            or raised_on is None
-            or stage_raised is None
+async def irs_by_reference(
+    session: AsyncSession, references: Sequence[str]
+) -> dict[str, IssueResolution]:
+    """The stored IRs with any of ``references``, by reference."""
+    found: dict[str, IssueResolution] = {}
+    for batch in chunks(references):
+        for ir in await session.scalars(
+            select(IssueResolution).where(IssueResolution.reference.in_(batch))
         ):
-            return None
-        if resolved_on and stage_resolved is None:
-            stage_resolved = stage_raised
-        return IrRow(
-            row.line,
-            reference,
-            child_id,
-            raised_by,
-            raised_on,
-            stage_raised,
-            stage_resolved,
-            resolved_on,
-            tuple(reasons),
-            area,
-        )
+            found[ir.reference] = ir
+    return found
 
-    @staticmethod
-    def _stage(
-        row: RowReader, rules: RuleSet, column: str, *, required: bool = False
-    ) -> Stage | None:
-        value = row.text(column, required=required)
-        if value is None:
-            return None
-        try:
-            return rules.stage(value)
-        except RulesError as exc:
-            row.reject(column, str(exc))
-            return None
 
-    def key(self, record: IrRow) -> Hashable:
-        return record.reference.upper()
-
-    def describe(self, record: IrRow) -> str:
-        return f"ir_ref {record.reference!r}"
-
-    async def resolve(
-        self, ctx: ImportContext, table: CsvTable, report: FileReport, records: list[IrRow]
-    ) -> list[IrRow]:
-        staff = {s.email for s in await all_staff(ctx.session)}
-        children = await children_by_id(ctx.session, (r.child_id for r in records))
-        ours = await self._stored(ctx, records)
-        good: list[IrRow] = []
-        for record in records:
-            ok = True
-            if record.child_id not in children:
-                report.reject(record.line, "child_id", unknown_child(record.child_id))
-                ok = False
-            if record.raised_by not in staff:
-                report.reject(record.line, "raised_by_email", unknown_staff(record.raised_by))
-                ok = False
-            stored = ours.get(record.reference)
-            if stored is not None and stored.source != SOURCE:
-                report.reject(
-                    record.line,
-                    "ir_ref",
-                    f"{record.reference!r} is an IR recorded in the bot; an import does not "
-                    "overwrite it (give the earlier system's IR another reference)",
-                )
-                ok = False
-            if ok:
-                good.append(record)
-        return good
-
-    @staticmethod
-    async def _stored(ctx: ImportContext, records: list[IrRow]) -> dict[str, IssueResolution]:
-        references = [r.reference for r in records]
-        found: dict[str, IssueResolution] = {}
-        for start in range(0, len(references), 900):
-            batch = references[start : start + 900]
-            for ir in await ctx.session.scalars(
-                select(IssueResolution).where(IssueResolution.reference.in_(batch))
-            ):
-                found[ir.reference] = ir
-        return found
-
-    async def apply(
-        self, ctx: ImportContext, table: CsvTable, report: FileReport, records: list[IrRow]
-    ) -> None:
-        session = ctx.session
-        rules = ctx.rules
-        staff_ids = {s.email: s.id for s in await all_staff(session)}
-        children = await children_by_id(session, (r.child_id for r in records))
-        stored = await self._stored(ctx, records)
-        for record in records:
-            ir = stored.get(record.reference)
-            created = ir is None
-            resolved = record.resolved_on is not None
-            final_stage = (record.stage_resolved if resolved else None) or record.stage_raised
-            escalated = final_stage.order > record.stage_raised.order
-            # Stage history: the stage raised at, then the resolved stage when it was higher.
-            entries = [(1, record.stage_raised.key, record.raised_on, None)]
-            if escalated and record.resolved_on:
-                entries.append((2, final_stage.key, record.resolved_on, ESCALATION_NOTE))
-            if record.stage_raised.is_formal:
-                formal_since: date | None = record.raised_on
-            elif final_stage.is_formal:
-                formal_since = record.resolved_on
-            else:
-                formal_since = None
-            stage_due = formal_due = None
-            if not resolved:
-                stage_due = apply_timescale(
-                    rules.timescale(STAGE_RULE), record.raised_on, rules.calendar
+async def write_irs(session: AsyncSession, records: Sequence[IrRow], rules: RuleSet) -> Written:
+    """Create or update each IR with its reasons and stage history."""
+    written = Written()
+    staff_ids = {s.email: s.id for s in await all_staff(session)}
+    children = await children_by_id(session, (r.child_id for r in records))
+    stored = await irs_by_reference(session, [r.reference for r in records])
+    for record in records:
+        ir = stored.get(record.reference)
+        created = ir is None
+        resolved = record.resolved_on is not None
+        final_stage = (record.stage_resolved if resolved else None) or record.stage_raised
+        escalated = final_stage.order > record.stage_raised.order
+        # Stage history: the stage raised at, then the resolved stage when it was higher.
+        entries = [(1, record.stage_raised.key, record.raised_on, None)]
+        if escalated and record.resolved_on:
+            entries.append((2, final_stage.key, record.resolved_on, ESCALATION_NOTE))
+        if record.stage_raised.is_formal:
+            formal_since: date | None = record.raised_on
+        elif final_stage.is_formal:
+            formal_since = record.resolved_on
+        else:
+            formal_since = None
+        stage_due = formal_due = None
+        if not resolved:
+            stage_due = apply_timescale(
+                rules.timescale(STAGE_RULE), record.raised_on, rules.calendar
+            ).due
+            if formal_since:
+                formal_due = apply_timescale(
+                    rules.timescale(FORMAL_RULE), formal_since, rules.calendar
                 ).due
-                if formal_since:
-                    formal_due = apply_timescale(
-                        rules.timescale(FORMAL_RULE), formal_since, rules.calendar
-                    ).due
-            wanted: dict[str, object] = {
-                "child_pk": children[record.child_id].id,
-                "raised_by_id": staff_ids[record.raised_by],
-                "raised_on": record.raised_on,
-                "stage_raised": record.stage_raised.key,
-                "current_stage": final_stage.key,
-                "status": (
-                    IRStatus.RESOLVED if resolved else IRStatus.OPEN_AWAITING_RESPONSE
-                ).value,
-                "service_area": record.service_area,
-                "formal_since": formal_since,
-                "stage_due": stage_due,
-                "formal_due": formal_due,
-                "resolved_on": record.resolved_on,
-                "resolved_at_stage": final_stage.key if resolved else None,
-            }
-            if ir is None:
-                ir = IssueResolution(reference=record.reference, source=SOURCE, version=1)
-                session.add(ir)
-            changed = False
-            for attr, value in wanted.items():
-                if getattr(ir, attr) != value:
-                    setattr(ir, attr, value)
-                    changed = True
-            if created:
-                await session.flush()  # the IR's id, for its reasons and stages
-                have_reasons: set[str] = set()
-                have_entries: list[tuple[int, str, date, str | None]] = []
-            else:
-                have_reasons = set(
-                    await session.scalars(select(IrReason.reason).where(IrReason.ir_id == ir.id))
-                )
-                rows = await session.execute(
-                    select(
-                        IrStageEntry.seq,
-                        IrStageEntry.stage,
-                        IrStageEntry.entered_on,
-                        IrStageEntry.escalation_reason,
-                    )
-                    .where(IrStageEntry.ir_id == ir.id)
-                    .order_by(IrStageEntry.seq)
-                )
-                have_entries = [(seq, stage, on, note) for seq, stage, on, note in rows]
-            if have_reasons != set(record.reasons):
-                await session.execute(delete(IrReason).where(IrReason.ir_id == ir.id))
-                session.add_all(IrReason(ir_id=ir.id, reason=r) for r in record.reasons)
+        wanted: dict[str, object] = {
+            "child_pk": children[record.child_id].id,
+            "raised_by_id": staff_ids[record.raised_by],
+            "raised_on": record.raised_on,
+            "stage_raised": record.stage_raised.key,
+            "current_stage": final_stage.key,
+            "status": (IRStatus.RESOLVED if resolved else IRStatus.OPEN_AWAITING_RESPONSE).value,
+            "service_area": record.service_area,
+            "formal_since": formal_since,
+            "stage_due": stage_due,
+            "formal_due": formal_due,
+            "resolved_on": record.resolved_on,
+            "resolved_at_stage": final_stage.key if resolved else None,
+        }
+        if ir is None:
+            ir = IssueResolution(reference=record.reference, source=SOURCE, version=1)
+            session.add(ir)
+        changed = False
+        for attr, value in wanted.items():
+            if getattr(ir, attr) != value:
+                setattr(ir, attr, value)
                 changed = True
-            if have_entries != entries:
-                await session.execute(delete(IrStageEntry).where(IrStageEntry.ir_id == ir.id))
-                session.add_all(
-                    IrStageEntry(
-                        ir_id=ir.id, seq=seq, stage=stage, entered_on=on, escalation_reason=note
-                    )
-                    for seq, stage, on, note in entries
+        if created:
+            await session.flush()  # the IR's id, for its reasons and stages
+            have_reasons: set[str] = set()
+            have_entries: list[tuple[int, str, date, str | None]] = []
+        else:
+            have_reasons = set(
+                await session.scalars(select(IrReason.reason).where(IrReason.ir_id == ir.id))
+            )
+            rows = await session.execute(
+                select(
+                    IrStageEntry.seq,
+                    IrStageEntry.stage,
+                    IrStageEntry.entered_on,
+                    IrStageEntry.escalation_reason,
                 )
-                changed = True
-            if changed and not created:
-                ir.version += 1  # a card showing the old state is then recognised as stale
-            report.count(outcome(created, changed))
-            # A reference of the bot's own form moves the bot's counter past it.
-            await _reserve_given_reference(session, record.reference)
+                .where(IrStageEntry.ir_id == ir.id)
+                .order_by(IrStageEntry.seq)
+            )
+            have_entries = [(seq, stage, on, note) for seq, stage, on, note in rows]
+        if have_reasons != set(record.reasons):
+            await session.execute(delete(IrReason).where(IrReason.ir_id == ir.id))
+            session.add_all(IrReason(ir_id=ir.id, reason=r) for r in record.reasons)
+            changed = True
+        if have_entries != entries:
+            await session.execute(delete(IrStageEntry).where(IrStageEntry.ir_id == ir.id))
+            session.add_all(
+                IrStageEntry(
+                    ir_id=ir.id, seq=seq, stage=stage, entered_on=on, escalation_reason=note
+                )
+                for seq, stage, on, note in entries
+            )
+            changed = True
+        if changed and not created:
+            ir.version += 1  # a card showing the old state is then recognised as stale
+        written.outcomes.append(outcome(created, changed))
+        # A reference of the bot's own form moves the bot's counter past it.
+        await _reserve_given_reference(session, record.reference)
+    return written

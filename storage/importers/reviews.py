@@ -1,37 +1,23 @@
-"""`iro-bot import reviews FILE`: CIC reviews already held, ``child_id,review_date,part,chaired``.
+"""Writing CIC reviews already held, from a reviews file (read and checked by
+``services.imports.reviews``).
 
-``part`` is ``full``, ``part1`` or ``part2`` (blank means full). ``chaired`` (optional: yes or
-no, blank for not recorded) says whether the young person chaired their own review, which the
-IRO annual report counts (seed report 14.2) and the SSDA903 does not record. A review is
-identified by child, date and part, so a row is either new (created), already stored with the
-same ``chaired`` (unchanged), or stored and now given a ``chaired`` answer (updated: a blank
-never clears one already recorded). This is how a review imported from the SSDA903 (a ``full``
-review) gets its chaired answer. The child's next review date is recomputed whenever a review is
-added.
+A review is identified by child, date and part, so a record is either new (created), already
+stored with the same ``chaired`` (unchanged), or stored and now given a ``chaired`` answer
+(updated: a blank never clears one already recorded). A child who gets a new review has their
+next review date recomputed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
-from domain.formatting import short_date
 from domain.reviews import ReviewPart
-from storage.importers.csvfile import CsvTable
-from storage.importers.framework import (
-    CsvKind,
-    FileReport,
-    ImportContext,
-    RowReader,
-    children_by_id,
-    chunks,
-    insert_rows,
-    unknown_child,
-)
+from storage.importers.common import Written, children_by_id, chunks, insert_rows
 from storage.models import Review
 
 
@@ -44,87 +30,37 @@ class ReviewRow:
     chaired_by_child: bool | None = None
 
 
-class ReviewsImport(CsvKind[ReviewRow]):
-    name = "reviews"
-    usage = "a reviews CSV"
-    entity = "reviews"
-    required = ("child_id", "review_date")
-    optional = ("part", "chaired")
-    key_column = "review_date"
-
-    def parse(self, row: RowReader, ctx: ImportContext, table: CsvTable) -> ReviewRow | None:
-        child_id = row.text("child_id", required=True, max_length=64)
-        held_on = row.date("review_date", required=True, today=ctx.today)
-        try:
-            part = ReviewPart.parse(row.raw("part"))
-        except DomainError as exc:
-            row.reject("part", str(exc))
-            return None
-        chaired = row.flag("chaired")
-        if child_id is None or held_on is None or row.failed:
-            return None
-        return ReviewRow(row.line, child_id, held_on, part, chaired)
-
-    def key(self, record: ReviewRow) -> Hashable:
-        return (record.child_id, record.held_on, record.part)
-
-    def describe(self, record: ReviewRow) -> str:
-        return (
-            f"the {record.part.value} review of child {record.child_id!r} on "
-            f"{short_date(record.held_on)}"
-        )
-
-    async def resolve(
-        self, ctx: ImportContext, table: CsvTable, report: FileReport, records: list[ReviewRow]
-    ) -> list[ReviewRow]:
-        stored = await children_by_id(ctx.session, (r.child_id for r in records))
-        good: list[ReviewRow] = []
-        for record in records:
-            child = stored.get(record.child_id)
-            if child is None:
-                report.reject(record.line, "child_id", unknown_child(record.child_id))
-            elif child.date_of_birth and record.held_on < child.date_of_birth:
-                report.reject(
-                    record.line,
-                    "review_date",
-                    f"{short_date(record.held_on)} is before the child was born "
-                    f"({short_date(child.date_of_birth)})",
-                )
+async def write_reviews(session: AsyncSession, records: Sequence[ReviewRow]) -> Written:
+    """Add each review not stored yet; record a ``chaired`` answer on one that is."""
+    written = Written()
+    children = await children_by_id(session, (r.child_id for r in records))
+    held: dict[tuple[int, date, str], Review] = {}
+    for batch in chunks({c.id for c in children.values()}):
+        for review in await session.scalars(select(Review).where(Review.child_pk.in_(batch))):
+            held[(review.child_pk, review.held_on, review.part)] = review
+    new: list[dict[str, object]] = []
+    for record in records:
+        child = children[record.child_id]
+        key = (child.id, record.held_on, record.part.value)
+        stored = held.get(key)
+        if stored is not None:
+            chaired = record.chaired_by_child
+            if chaired is not None and stored.chaired_by_child != chaired:
+                stored.chaired_by_child = chaired
+                written.outcomes.append("updated")
             else:
-                good.append(record)
-        return good
-
-    async def apply(
-        self, ctx: ImportContext, table: CsvTable, report: FileReport, records: list[ReviewRow]
-    ) -> None:
-        session = ctx.session
-        children = await children_by_id(session, (r.child_id for r in records))
-        held: dict[tuple[int, date, str], Review] = {}
-        for batch in chunks({c.id for c in children.values()}):
-            for review in await session.scalars(select(Review).where(Review.child_pk.in_(batch))):
-                held[(review.child_pk, review.held_on, review.part)] = review
-        new: list[dict[str, object]] = []
-        for record in records:
-            child = children[record.child_id]
-            key = (child.id, record.held_on, record.part.value)
-            stored = held.get(key)
-            if stored is not None:
-                chaired = record.chaired_by_child
-                if chaired is not None and stored.chaired_by_child != chaired:
-                    stored.chaired_by_child = chaired
-                    report.count("updated")
-                else:
-                    report.count("unchanged")
-                continue
-            new.append(
-                {
-                    "child_pk": child.id,
-                    "held_on": record.held_on,
-                    "part": record.part.value,
-                    "chaired_by_child": record.chaired_by_child,
-                    "source": "import",
-                }
-            )
-            ctx.touch(child)
-            report.count("created")
-        await insert_rows(session, Review, new)
+                written.outcomes.append("unchanged")
+            continue
+        new.append(
+            {
+                "child_pk": child.id,
+                "held_on": record.held_on,
+                "part": record.part.value,
+                "chaired_by_child": record.chaired_by_child,
+                "source": "import",
+            }
+        )
+        written.schedule_changed.append(child)
+        written.outcomes.append("created")
+    await insert_rows(session, Review, new)
+    return written

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.rules import RuleSet
-from storage.importers.framework import chunks
+from storage.importers.common import chunks
 from storage.models import Child
 from storage.schedule import (
     among,

@@ -1,31 +1,22 @@
-"""`iro-bot import ssda903 DIR`: the national looked-after children return (SSDA903).
+"""Writing an SSDA903 return (read and checked by ``services.imports.ssda903``).
 
-DIR holds the return's CSVs (names matched case-insensitively; any may be absent):
+- header: adds children that are not stored yet, with no names (the 903 has none), and keeps
+  DOB, SEX and UASC up to date;
+- episodes: periods of care, see below;
+- reviews: reviews held, with the participation code;
+- missing: missing / away episodes;
+- uasc: each child is marked UASC (the store holds the flag only).
 
-- ``header.csv`` (CHILD, SEX, DOB, UASC when the year's return has it): adds children that are not
-  stored yet, with no names (the 903 has none), and keeps DOB, SEX and UASC up to date;
-- ``episodes.csv`` (CHILD, DECOM, RNE, DEC, REC, ...): periods of care, see below;
-- ``reviews.csv`` (CHILD, DOB, REVIEW, REVIEW_CODE): reviews held, with the participation code;
-- ``missing.csv`` (CHILD, DOB, MISSING, MIS_START, MIS_END): missing / away episodes;
-- ``uasc.csv`` (CHILD, SEX, DOB, DUC): children who were unaccompanied asylum-seeking children;
-  each is marked UASC (as the header's UASC column does). DUC, the date UASC status ceased, is
-  checked (not before birth) but not kept: the store holds the flag only.
-
-The directory is imported as one unit: the files describe the same children, so if any row in
-any of them is rejected nothing from the directory is written (unless ``--partial``).
-
-Periods of care from episodes. A child's episodes are taken in DECOM order. An episode with
-RNE = S starts a period; an episode that ends (DEC) with a REC other than X1 ends it on that DEC
-(X1 means the episode ended but care continued). An episode that breaks this chain is rejected,
-naming the episode it conflicts with: one that starts while the previous one has no DEC or before
-it ended; an S episode straight after an X1 (care had not ended); a non-S episode after care
-ended. An episode with a REC but no DEC is still open (the REC is ignored, with a note).
+Periods of care from episodes (already checked to chain: each starts after the previous one
+ended). A child's episodes are taken in DECOM order. An episode with RNE = S starts a period; an
+episode that ends (DEC) with a REC other than X1 ends it on that DEC (X1 means the episode ended
+but care continued).
 
 A return covers one year, so a child already in care when it starts has no S episode in it. Such
 a leading run of episodes continues the stored period of care that covers its first DECOM (from
 an earlier return or a children file); when there is none, its start is unknown and no period is
-invented (a note counts these children). Periods are added or updated, never deleted: last
-year's periods are not in this year's return.
+invented (``EpisodesWritten.unknown_start`` counts these children). Periods are added or updated,
+never deleted: last year's periods are not in this year's return.
 
 The child's ``looked_after_since`` follows the last period: its start while it is open, blank
 once it has ended; it is left alone when the last period's start is unknown.
@@ -33,75 +24,21 @@ once it has ended; it is left alone when the last period's start is unknown.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.formatting import short_date
-from storage.importers.csvfile import CsvTable, UnusableInput, read_csv
-from storage.importers.framework import (
-    FileReport,
-    ImportContext,
-    ImportKind,
-    RowReader,
-    children_by_id,
-    chunks,
-    drop_duplicates,
-    insert_rows,
-    outcome,
-    plural,
-)
+from storage.importers.common import Written, children_by_id, chunks, insert_rows, outcome
 from storage.models import Child, MissingEpisode, PeriodOfCare, Review
 
 SOURCE = "ssda903"
-CARE_CONTINUES = "X1"
-STARTED = "S"
-# RNE: S started to be looked after; L legal status, P placement, T both, U/B both at once.
-RNE_CODES = ("S", "L", "P", "T", "U", "B")
-_REC = re.compile(r"[A-Z]\d{1,2}[A-Z]?")
-_REVIEW_CODE = re.compile(r"PN[0-7]")
-
-# (required columns, columns of the return we know and do not need: read silently)
-FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "header": (("CHILD", "DOB"), ("SEX", "UASC", "ETHNIC", "UPN", "MOTHER", "MC_DOB")),
-    "episodes": (
-        ("CHILD", "DECOM", "RNE", "DEC", "REC"),
-        (
-            "LS",
-            "CIN",
-            "PLACE",
-            "PLACE_PROVIDER",
-            "REASON_PLACE_CHANGE",
-            "HOME_POST",
-            "PL_POST",
-            "URN",
-        ),
-    ),
-    "reviews": (("CHILD", "REVIEW"), ("DOB", "REVIEW_CODE")),
-    "missing": (("CHILD", "MIS_START"), ("DOB", "MISSING", "MIS_END")),
-    "uasc": (("CHILD",), ("SEX", "DOB", "DUC")),
-}
-ENTITIES = {
-    "header": "children",
-    "episodes": "periods of care",
-    "reviews": "reviews",
-    "missing": "missing episodes",
-    "uasc": "UASC records",
-}
-
-
-@dataclass
-class Return903:
-    """One directory: its files by kind, in the order they are imported."""
-
-    name: str
-    tables: dict[str, CsvTable]
+CARE_CONTINUES = "X1"  # REC: the episode ended but the child stayed in care
+STARTED = "S"  # RNE: started to be looked after
 
 
 @dataclass(frozen=True)
@@ -161,567 +98,215 @@ class Segment:
 
 
 @dataclass
-class _Run:
-    """Everything one directory's import works on."""
+class HeaderWritten(Written):
+    """What the header did, and every child of the return by id (the stored and the new)."""
 
-    ctx: ImportContext
-    unit: Return903
-    reports: dict[str, FileReport]
-    header: list[HeaderRow] = field(default_factory=list)
-    episodes: list[EpisodeRow] = field(default_factory=list)
-    reviews: list[ReviewRow] = field(default_factory=list)
-    missing: list[MissingRow] = field(default_factory=list)
-    uasc: list[UascRow] = field(default_factory=list)
-    stored: dict[str, Child] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
 
 
-class Ssda903Import(ImportKind):
-    name = "ssda903"
-    usage = (
-        "a directory holding the SSDA903 return's header, episodes, reviews, missing and uasc CSVs"
-    )
+@dataclass
+class EpisodesWritten(Written):
+    """One outcome per period of care, and two counts of children."""
 
-    def load(self, paths: Sequence[str]) -> list[Return903]:
-        loaded: list[Return903] = []
-        problems: list[str] = []
-        for given in paths:
-            try:
-                loaded.append(self._load_dir(given))
-            except UnusableInput as exc:
-                problems.extend(exc.problems)
-        if problems:
-            raise UnusableInput(problems)
-        return loaded
+    unknown_start: int = 0  # children whose episodes continue a period of unknown start
+    moved: int = 0  # children whose looked_after_since changed
 
-    @staticmethod
-    def _load_dir(given: str) -> Return903:
-        directory = Path(given)
-        if not directory.exists():
-            raise UnusableInput([f"{given}: no such directory"])
-        if not directory.is_dir():
-            raise UnusableInput(
-                [
-                    f"{given} is not a directory: ssda903 takes the folder holding the return's "
-                    "header.csv, episodes.csv, reviews.csv, missing.csv and uasc.csv"
-                ]
+
+async def write_header(
+    session: AsyncSession, records: Sequence[HeaderRow], stored: dict[str, Child]
+) -> HeaderWritten:
+    """Add the children not in ``stored`` (the stored children of the return, by id)."""
+    written = HeaderWritten(children=dict(stored))
+    new: list[dict[str, Any]] = []
+    for record in records:
+        child = written.children.get(record.child_id)
+        if child is None:
+            # The 903 carries no names: a caseload (children) file adds them.
+            new.append(
+                {
+                    "child_id": record.child_id,
+                    "date_of_birth": record.dob,
+                    "sex": record.sex,
+                    "uasc": bool(record.uasc),
+                }
             )
-        found: dict[str, Path] = {}
-        ignored: list[str] = []
-        for entry in sorted(directory.iterdir()):
-            if entry.suffix.lower() != ".csv":
-                continue
-            if entry.stem.lower() in FILES:
-                found[entry.stem.lower()] = entry
-            else:
-                ignored.append(entry.name)
-        if not found:
-            raise UnusableInput(
-                [
-                    f"{given} holds none of the SSDA903 files header.csv, episodes.csv, "
-                    "reviews.csv, missing.csv or uasc.csv"
-                ]
-            )
-        tables: dict[str, CsvTable] = {}
-        problems: list[str] = []
-        for kind, (required, optional) in FILES.items():
-            if kind not in found:
-                continue
-            path = found[kind]
-            try:
-                tables[kind] = read_csv(
-                    path,
-                    name=str(Path(given) / path.name),
-                    required=required,
-                    optional=optional,
-                    kind=f"SSDA903 {kind}",
-                )
-            except UnusableInput as exc:
-                problems.extend(exc.problems)
-        if problems:
-            raise UnusableInput(problems)
-        first = tables[next(iter(tables))]
-        for name in ignored:
-            first.notes.append(f"{name} in {given} is not an SSDA903 file this import reads")
-        return Return903(given, tables)
+            written.outcomes.append("created")
+            continue
+        changed = False
+        for attr, value in (
+            ("date_of_birth", record.dob),
+            ("sex", record.sex),
+            ("uasc", record.uasc),
+        ):
+            if value is not None and getattr(child, attr) != value:
+                setattr(child, attr, value)
+                changed = True
+        written.outcomes.append(outcome(False, changed))
+    await insert_rows(session, Child, new)
+    # The new children's ids, for their periods, reviews and missing episodes.
+    written.children.update(await children_by_id(session, (row["child_id"] for row in new)))
+    return written
 
-    async def run(self, ctx: ImportContext, unit: Any) -> list[FileReport]:
-        assert isinstance(unit, Return903)
-        reports = {
-            kind: FileReport(
-                table.name, ENTITIES[kind], rows_read=len(table.rows), notes=list(table.notes)
-            )
-            for kind, table in unit.tables.items()
-        }
-        run = _Run(ctx, unit, reports)
-        self._parse(run)
-        ids = {
-            r.child_id
-            for rows in (run.header, run.episodes, run.reviews, run.missing, run.uasc)
-            for r in rows
-        }
-        run.stored = await children_by_id(ctx.session, ids)
-        self._check_children(run)
-        self._check_episode_chains(run)
-        await self._apply_header(run)
-        await self._apply_episodes(run)
-        await self._apply_reviews(run)
-        await self._apply_missing(run)
-        await self._apply_uasc(run)
-        return list(reports.values())
 
-    # -- parse -------------------------------------------------------------------------------
+async def write_episodes(
+    session: AsyncSession, records: Sequence[EpisodeRow], children: dict[str, Child]
+) -> EpisodesWritten:
+    """Add or update the periods of care the episodes make; move ``looked_after_since``."""
+    written = EpisodesWritten()
+    segments: dict[str, list[Segment]] = defaultdict(list)
+    for episode in sorted(records, key=lambda e: (e.child_id, e.start)):
+        runs = segments[episode.child_id]
+        if episode.rne == STARTED or not runs or runs[-1].end is not None:
+            start = episode.start if episode.rne == STARTED else None
+            runs.append(Segment(first=episode.start, start=start))
+        if episode.end is not None and episode.rec != CARE_CONTINUES:
+            runs[-1].end, runs[-1].reason = episode.end, episode.rec
 
-    def _parse(self, run: _Run) -> None:
-        ctx, tables, reports = run.ctx, run.unit.tables, run.reports
-        parsers = {
-            "header": (
-                self._header_row,
-                lambda r: r.child_id,
-                "CHILD",
-                lambda r: f"child {r.child_id!r}",
-            ),
-            "episodes": (
-                self._episode_row,
-                lambda r: (r.child_id, r.start),
-                "DECOM",
-                lambda r: f"an episode of child {r.child_id!r} from {short_date(r.start)}",
-            ),
-            "reviews": (
-                self._review_row,
-                lambda r: (r.child_id, r.held_on),
-                "REVIEW",
-                lambda r: f"a review of child {r.child_id!r} on {short_date(r.held_on)}",
-            ),
-            "missing": (
-                self._missing_row,
-                lambda r: (r.child_id, r.start),
-                "MIS_START",
-                lambda r: f"an episode of child {r.child_id!r} from {short_date(r.start)}",
-            ),
-            "uasc": (
-                self._uasc_row,
-                lambda r: r.child_id,
-                "CHILD",
-                lambda r: f"child {r.child_id!r}",
-            ),
-        }
-        for kind, table in tables.items():
-            parse, key, column, describe = parsers[kind]
-            report = reports[kind]
-            records = []
-            for row in table.rows:
-                if row.problem:
-                    report.reject(row.line, None, row.problem)
-                    continue
-                reader = RowReader(row, report)
-                record = parse(reader, ctx)
-                if record is not None and not reader.failed:
-                    records.append(record)
-            rows = {row.line: row for row in table.rows}
-            kept = drop_duplicates(records, rows, key, column, describe, report)
-            setattr(run, kind, kept)
-        if "episodes" in tables:
-            open_with_rec = sum(
-                1 for r in run.episodes if r.end is None and r.rec and r.rec != CARE_CONTINUES
-            )
-            if open_with_rec:
-                reports["episodes"].notes.append(
-                    f"{plural(open_with_rec, 'episode')} with a REC other than X1 but no DEC: "
-                    "treated as still open (a REC means nothing without the date it happened)"
-                )
+    periods: dict[int, list[PeriodOfCare]] = defaultdict(list)
+    pks = {children[c].id for c in segments}
+    for batch in chunks(pks):
+        for period in await session.scalars(
+            select(PeriodOfCare).where(PeriodOfCare.child_pk.in_(batch))
+        ):
+            periods[period.child_pk].append(period)
 
-    @staticmethod
-    def _child_id(row: RowReader) -> str | None:
-        return row.text("CHILD", required=True, max_length=64)
-
-    def _header_row(self, row: RowReader, ctx: ImportContext) -> HeaderRow | None:
-        child_id = self._child_id(row)
-        dob = row.date("DOB", required=True, today=ctx.today)
-        sex = row.raw("SEX") or None
-        if sex is not None and sex not in ("1", "2"):
-            row.reject("SEX", f"{sex!r} is not an SSDA903 SEX code: 1 (male) or 2 (female)")
-        uasc = row.flag("UASC")
-        if child_id is None or dob is None:
-            return None
-        return HeaderRow(row.line, child_id, dob, sex, uasc)
-
-    def _episode_row(self, row: RowReader, ctx: ImportContext) -> EpisodeRow | None:
-        child_id = self._child_id(row)
-        start = row.date("DECOM", required=True, today=ctx.today)
-        rne = row.choice("RNE", RNE_CODES, required=True, what="reason for new episode (RNE)")
-        end = row.date("DEC", today=ctx.today)
-        rec = row.raw("REC").upper() or None
-        if rec is not None and not _REC.fullmatch(rec):
-            row.reject("REC", f"{row.raw('REC')!r} is not a reason episode ceased (like X1 or E11)")
-        if start and end and end < start:
-            row.reject(
-                "DEC", f"{short_date(end)} is before the episode began ({short_date(start)})"
-            )
-        if end and not rec:
-            row.reject(
-                "REC",
-                "is blank but DEC is given: say why the episode ended (X1 when the "
-                "child stays in care)",
-            )
-        if child_id is None or start is None or rne is None:
-            return None
-        return EpisodeRow(row.line, child_id, start, rne, end, rec)
-
-    def _review_row(self, row: RowReader, ctx: ImportContext) -> ReviewRow | None:
-        child_id = self._child_id(row)
-        held_on = row.date("REVIEW", required=True, today=ctx.today)
-        code = row.raw("REVIEW_CODE").upper() or None
-        if code is not None and not _REVIEW_CODE.fullmatch(code):
-            row.reject(
-                "REVIEW_CODE",
-                f"{row.raw('REVIEW_CODE')!r} is not a participation code (PN0 to PN7)",
-            )
-        dob = row.date("DOB")
-        if child_id is None or held_on is None:
-            return None
-        return ReviewRow(row.line, child_id, held_on, code, dob)
-
-    def _missing_row(self, row: RowReader, ctx: ImportContext) -> MissingRow | None:
-        child_id = self._child_id(row)
-        start = row.date("MIS_START", required=True, today=ctx.today)
-        end = row.date("MIS_END", today=ctx.today)
-        kind = row.raw("MISSING").upper() or None
-        if kind is not None and kind not in ("M", "A"):
-            row.reject(
-                "MISSING",
-                f"{row.raw('MISSING')!r} is not M (missing) or A (away from "
-                "placement without authorisation)",
-            )
-        if start and end and end < start:
-            row.reject(
-                "MIS_END", f"{short_date(end)} is before the episode began ({short_date(start)})"
-            )
-        dob = row.date("DOB")
-        if child_id is None or start is None:
-            return None
-        return MissingRow(row.line, child_id, start, end, kind, dob)
-
-    def _uasc_row(self, row: RowReader, ctx: ImportContext) -> UascRow | None:
-        child_id = self._child_id(row)
-        sex = row.raw("SEX") or None
-        if sex is not None and sex not in ("1", "2"):
-            row.reject("SEX", f"{sex!r} is not an SSDA903 SEX code: 1 (male) or 2 (female)")
-        dob = row.date("DOB")
-        ceased = row.date("DUC", today=ctx.today)
-        if child_id is None:
-            return None
-        return UascRow(row.line, child_id, dob, ceased)
-
-    # -- checks across files and against the store --------------------------------------------
-
-    def _check_children(self, run: _Run) -> None:
-        """Every row's child is in header.csv or the store, born on the same day, before it."""
-        header_ok = {r.child_id: r for r in run.header}
-        header_lines: dict[str, int] = {}
-        if "header" in run.unit.tables:
-            header_lines = {
-                row.values.get("CHILD", ""): row.line for row in run.unit.tables["header"].rows
-            }
-        header_name = run.reports["header"].file if "header" in run.reports else "header.csv"
-
-        def born(child_id: str) -> tuple[date | None, str]:
-            if child_id in header_ok:
-                return header_ok[child_id].dob, f"{header_name}, line {header_lines[child_id]}"
-            stored = run.stored.get(child_id)
-            return (stored.date_of_birth if stored else None), "the store"
-
-        def check(kind: str, record: Any, date_column: str, day: date | None) -> bool:
-            report = run.reports[kind]
-            child_id = record.child_id
-            if child_id not in header_ok and child_id not in run.stored:
-                if child_id in header_lines:
-                    reason = (
-                        f"child {child_id!r}: their row in {header_name} (line "
-                        f"{header_lines[child_id]}) was rejected"
-                    )
-                else:
-                    reason = f"child {child_id!r} is not in header.csv or in the store"
-                report.reject(record.line, "CHILD", reason)
-                return False
-            dob, where = born(child_id)
-            given = getattr(record, "dob", None)
-            if given and dob and given != dob:
-                report.reject(
-                    record.line,
-                    "DOB",
-                    f"{short_date(given)} is not the child's date "
-                    f"of birth in {where} ({short_date(dob)})",
-                )
-                return False
-            if dob and day and day < dob:
-                report.reject(
-                    record.line,
-                    date_column,
-                    f"{short_date(day)} is before the child was born ({short_date(dob)})",
-                )
-                return False
-            return True
-
-        run.episodes = [r for r in run.episodes if check("episodes", r, "DECOM", r.start)]
-        run.reviews = [r for r in run.reviews if check("reviews", r, "REVIEW", r.held_on)]
-        run.missing = [r for r in run.missing if check("missing", r, "MIS_START", r.start)]
-        run.uasc = [r for r in run.uasc if check("uasc", r, "DUC", r.ceased)]
-
-    def _check_episode_chains(self, run: _Run) -> None:
-        """Reject an episode that does not follow on from the child's previous one."""
-        if "episodes" not in run.reports:
-            return
-        report = run.reports["episodes"]
-        accepted: list[EpisodeRow] = []
-        by_child: dict[str, list[EpisodeRow]] = defaultdict(list)
-        for episode in run.episodes:
-            by_child[episode.child_id].append(episode)
-        for episodes in by_child.values():
-            previous: EpisodeRow | None = None
-            for episode in sorted(episodes, key=lambda e: (e.start, e.line)):
-                problem = _chain_problem(previous, episode)
-                if problem:
-                    report.reject(episode.line, *problem)
-                    continue
-                accepted.append(episode)
-                previous = episode
-        run.episodes = sorted(accepted, key=lambda e: e.line)
-
-    # -- apply -------------------------------------------------------------------------------
-
-    async def _apply_header(self, run: _Run) -> None:
-        session = run.ctx.session
-        run.children = dict(run.stored)
-        if "header" not in run.reports:
-            return
-        report = run.reports["header"]
-        new: list[dict[str, Any]] = []
-        for record in run.header:
-            child = run.children.get(record.child_id)
-            if child is None:
-                # The 903 carries no names: a caseload (children) file adds them.
-                new.append(
-                    {
-                        "child_id": record.child_id,
-                        "date_of_birth": record.dob,
-                        "sex": record.sex,
-                        "uasc": bool(record.uasc),
-                    }
-                )
-                report.count("created")
-                continue
-            changed = False
-            for attr, value in (
-                ("date_of_birth", record.dob),
-                ("sex", record.sex),
-                ("uasc", record.uasc),
-            ):
-                if value is not None and getattr(child, attr) != value:
-                    setattr(child, attr, value)
-                    changed = True
-            report.count(outcome(False, changed))
-        await insert_rows(session, Child, new)
-        # The new children's ids, for their periods, reviews and missing episodes.
-        run.children.update(await children_by_id(session, (row["child_id"] for row in new)))
-
-    async def _apply_episodes(self, run: _Run) -> None:
-        if "episodes" not in run.reports:
-            return
-        session, report = run.ctx.session, run.reports["episodes"]
-        segments: dict[str, list[Segment]] = defaultdict(list)
-        for episode in sorted(run.episodes, key=lambda e: (e.child_id, e.start)):
-            runs = segments[episode.child_id]
-            if episode.rne == STARTED or not runs or runs[-1].end is not None:
-                start = episode.start if episode.rne == STARTED else None
-                runs.append(Segment(first=episode.start, start=start))
-            if episode.end is not None and episode.rec != CARE_CONTINUES:
-                runs[-1].end, runs[-1].reason = episode.end, episode.rec
-
-        periods: dict[int, list[PeriodOfCare]] = defaultdict(list)
-        pks = {run.children[c].id for c in segments}
-        for batch in chunks(pks):
-            for period in await session.scalars(
-                select(PeriodOfCare).where(PeriodOfCare.child_pk.in_(batch))
-            ):
-                periods[period.child_pk].append(period)
-
-        unknown_start = 0
-        moved = 0
-        new: list[dict[str, Any]] = []
-        for child_id, runs in segments.items():
-            child = run.children[child_id]
-            known = periods[child.id]
-            current_start = None  # the start of the period the latest segment belongs to
-            for segment in runs:
-                if segment.start is None:
-                    period = _covering(known, segment.first)
-                    if period is None:
-                        unknown_start += 1
-                        current_start = None
-                        continue
-                else:
-                    period = next((p for p in known if p.started_on == segment.start), None)
+    new: list[dict[str, Any]] = []
+    for child_id, runs in segments.items():
+        child = children[child_id]
+        known = periods[child.id]
+        current_start = None  # the start of the period the latest segment belongs to
+        for segment in runs:
+            if segment.start is None:
+                period = _covering(known, segment.first)
                 if period is None:
-                    assert segment.start is not None  # a segment of unknown start never gets here
-                    new.append(
-                        {
-                            "child_pk": child.id,
-                            "started_on": segment.start,
-                            "ended_on": segment.end,
-                            "reason_ended": segment.reason,
-                            "source": SOURCE,
-                        }
-                    )
-                    report.count("created")
-                    current_start: date | None = segment.start
-                else:
-                    changed = (period.ended_on, period.reason_ended) != (
-                        segment.end,
-                        segment.reason,
-                    )
-                    period.ended_on, period.reason_ended = segment.end, segment.reason
-                    report.count(outcome(False, changed))
-                    current_start = period.started_on
-            last = runs[-1]
-            if last.end is not None:
-                since: date | None = None  # the child has left care
-            elif current_start is not None:
-                since = current_start
+                    written.unknown_start += 1
+                    current_start = None
+                    continue
             else:
-                continue  # in care since a date these episodes do not give: leave it
-            if child.looked_after_since != since:
-                child.looked_after_since = since
-                run.ctx.touch(child)
-                moved += 1
-        await insert_rows(session, PeriodOfCare, new)
-        if unknown_start:
-            report.notes.append(
-                f"{plural(unknown_start, 'child', 'children')} with episodes here that continue a "
-                "period of care begun earlier (no RNE S episode before them, and no stored period "
-                "covering them): its start is unknown, so no period of care was recorded for "
-                "them (a children file's looked_after_since can give it)"
-            )
-        if moved:
-            report.notes.append(
-                f"looked_after_since changed for {plural(moved, 'child', 'children')} (next "
-                "review dates recomputed)"
-            )
-
-    async def _apply_reviews(self, run: _Run) -> None:
-        if "reviews" not in run.reports:
-            return
-        session, report = run.ctx.session, run.reports["reviews"]
-        stored: dict[tuple[int, date], Review] = {}
-        pks = {run.children[r.child_id].id for r in run.reviews}
-        for batch in chunks(pks):
-            for review in await session.scalars(select(Review).where(Review.child_pk.in_(batch))):
-                # The 903 does not split reviews: a Part 1 or Part 2 held that day is the same
-                # meeting, and a second "full" row beside it would count the review twice.
-                key = (review.child_pk, review.held_on)
-                if key not in stored or review.part == "full":
-                    stored[key] = review
-        new: list[dict[str, Any]] = []
-        for record in run.reviews:
-            child = run.children[record.child_id]
-            key = (child.id, record.held_on)
-            if key not in stored:
+                period = next((p for p in known if p.started_on == segment.start), None)
+            if period is None:
+                assert segment.start is not None  # a segment of unknown start never gets here
                 new.append(
                     {
                         "child_pk": child.id,
-                        "held_on": record.held_on,
-                        "part": "full",
-                        "participation_code": record.code,
+                        "started_on": segment.start,
+                        "ended_on": segment.end,
+                        "reason_ended": segment.reason,
                         "source": SOURCE,
                     }
                 )
-                run.ctx.touch(child)
-                report.count("created")
-                continue
-            review = stored[key]
-            if record.code and review.participation_code != record.code:
-                review.participation_code = record.code
-                report.count("updated")
+                written.outcomes.append("created")
+                current_start: date | None = segment.start
             else:
-                report.count("unchanged")
-        await insert_rows(session, Review, new)
-
-    async def _apply_missing(self, run: _Run) -> None:
-        if "missing" not in run.reports:
-            return
-        session, report = run.ctx.session, run.reports["missing"]
-        stored: dict[tuple[int, date], MissingEpisode] = {}
-        pks = {run.children[r.child_id].id for r in run.missing}
-        for batch in chunks(pks):
-            for episode in await session.scalars(
-                select(MissingEpisode).where(MissingEpisode.child_pk.in_(batch))
-            ):
-                stored[(episode.child_pk, episode.started_on)] = episode
-        new: list[dict[str, Any]] = []
-        for record in run.missing:
-            child = run.children[record.child_id]
-            episode = stored.get((child.id, record.start))
-            if episode is None:
-                new.append(
-                    {
-                        "child_pk": child.id,
-                        "started_on": record.start,
-                        "ended_on": record.end,
-                        "kind": record.kind,
-                        "source": SOURCE,
-                    }
-                )
-                report.count("created")
-                continue
-            changed = False
-            for attr, value in (("ended_on", record.end), ("kind", record.kind)):
-                if getattr(episode, attr) != value:
-                    setattr(episode, attr, value)
-                    changed = True
-            report.count(outcome(False, changed))
-        await insert_rows(session, MissingEpisode, new)
-
-    async def _apply_uasc(self, run: _Run) -> None:
-        if "uasc" not in run.reports:
-            return
-        report = run.reports["uasc"]
-        for record in run.uasc:
-            child = run.children[record.child_id]
-            changed = not child.uasc
-            child.uasc = True
-            report.count(outcome(False, changed))
+                changed = (period.ended_on, period.reason_ended) != (segment.end, segment.reason)
+                period.ended_on, period.reason_ended = segment.end, segment.reason
+                written.outcomes.append(outcome(False, changed))
+                current_start = period.started_on
+        last = runs[-1]
+        if last.end is not None:
+            since: date | None = None  # the child has left care
+        elif current_start is not None:
+            since = current_start
+        else:
+            continue  # in care since a date these episodes do not give: leave it
+        if child.looked_after_since != since:
+            child.looked_after_since = since
+            written.schedule_changed.append(child)
+            written.moved += 1
+    await insert_rows(session, PeriodOfCare, new)
+    return written
 
 
-def _chain_problem(previous: EpisodeRow | None, episode: EpisodeRow) -> tuple[str, str] | None:
-    """Why ``episode`` cannot follow ``previous`` (the child's last accepted episode), if so."""
-    if previous is None:
-        return None
-    other = f"the child's episode on line {previous.line}"
-    if previous.end is None:
-        return (
-            "DECOM",
-            f"{short_date(episode.start)}, but {other} (from {short_date(previous.start)}) has "
-            "no DEC, so it is still open: an episode must end before the next one starts",
-        )
-    if episode.start < previous.end:
-        return (
-            "DECOM",
-            f"{short_date(episode.start)} is before {other} ended, on {short_date(previous.end)}",
-        )
-    if previous.rec == CARE_CONTINUES and episode.rne == STARTED:
-        return (
-            "RNE",
-            f"is S (started to be looked after), but {other} ended with REC X1, meaning the "
-            "child stayed in care",
-        )
-    if previous.rec != CARE_CONTINUES and episode.rne != STARTED:
-        return (
-            "RNE",
-            f"is {episode.rne}, which continues a period of care, but {other} ended it on "
-            f"{short_date(previous.end)} with REC {previous.rec}: a new period of care starts "
-            "with RNE S",
-        )
-    return None
+async def write_reviews(
+    session: AsyncSession, records: Sequence[ReviewRow], children: dict[str, Child]
+) -> Written:
+    """Add the reviews not stored yet (as full reviews); keep their participation codes."""
+    written = Written()
+    stored: dict[tuple[int, date], Review] = {}
+    pks = {children[r.child_id].id for r in records}
+    for batch in chunks(pks):
+        for review in await session.scalars(select(Review).where(Review.child_pk.in_(batch))):
+            # The 903 does not split reviews: a Part 1 or Part 2 held that day is the same
+            # meeting, and a second "full" row beside it would count the review twice.
+            key = (review.child_pk, review.held_on)
+            if key not in stored or review.part == "full":
+                stored[key] = review
+    new: list[dict[str, Any]] = []
+    for record in records:
+        child = children[record.child_id]
+        key = (child.id, record.held_on)
+        if key not in stored:
+            new.append(
+                {
+                    "child_pk": child.id,
+                    "held_on": record.held_on,
+                    "part": "full",
+                    "participation_code": record.code,
+                    "source": SOURCE,
+                }
+            )
+            written.schedule_changed.append(child)
+            written.outcomes.append("created")
+            continue
+        review = stored[key]
+        if record.code and review.participation_code != record.code:
+            review.participation_code = record.code
+            written.outcomes.append("updated")
+        else:
+            written.outcomes.append("unchanged")
+    await insert_rows(session, Review, new)
+    return written
+
+
+async def write_missing(
+    session: AsyncSession, records: Sequence[MissingRow], children: dict[str, Child]
+) -> Written:
+    """Add or update each missing / away episode."""
+    written = Written()
+    stored: dict[tuple[int, date], MissingEpisode] = {}
+    pks = {children[r.child_id].id for r in records}
+    for batch in chunks(pks):
+        for episode in await session.scalars(
+            select(MissingEpisode).where(MissingEpisode.child_pk.in_(batch))
+        ):
+            stored[(episode.child_pk, episode.started_on)] = episode
+    new: list[dict[str, Any]] = []
+    for record in records:
+        child = children[record.child_id]
+        episode = stored.get((child.id, record.start))
+        if episode is None:
+            new.append(
+                {
+                    "child_pk": child.id,
+                    "started_on": record.start,
+                    "ended_on": record.end,
+                    "kind": record.kind,
+                    "source": SOURCE,
+                }
+            )
+            written.outcomes.append("created")
+            continue
+        changed = False
+        for attr, value in (("ended_on", record.end), ("kind", record.kind)):
+            if getattr(episode, attr) != value:
+                setattr(episode, attr, value)
+                changed = True
+        written.outcomes.append(outcome(False, changed))
+    await insert_rows(session, MissingEpisode, new)
+    return written
+
+
+async def write_uasc(
+    session: AsyncSession, records: Sequence[UascRow], children: dict[str, Child]
+) -> Written:
+    """Mark each child UASC."""
+    written = Written()
+    for record in records:
+        child = children[record.child_id]
+        changed = not child.uasc
+        child.uasc = True
+        written.outcomes.append(outcome(False, changed))
+    return written
 
 
 def _covering(periods: list[PeriodOfCare], day: date) -> PeriodOfCare | None:

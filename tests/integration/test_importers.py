@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import storage.models  # noqa: F401  (registers every table on Base.metadata)
 from bot.cli import main
 from domain.rules import load_rules
+from services.imports import ImportReport, UnusableInput, run_import
 from storage.base import Base
 from storage.engine import create_engine
-from storage.importers import ImportReport, UnusableInput, run_import
 from storage.models import (
     AuditEntry,
     Child,

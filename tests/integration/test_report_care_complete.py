@@ -19,8 +19,8 @@ from bot.reports.html import render_html
 from bot.reports.markdown import render_markdown
 from domain.reporting import Compared, Period, Report
 from domain.rules import load_rules
+from services.imports import run_import
 from services.reports.build import build_report
-from storage.importers.runner import run_import
 from storage.models import PeriodOfCare, Review
 
 RULES = load_rules()

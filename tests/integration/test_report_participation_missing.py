@@ -25,8 +25,8 @@ from bot.reports.markdown import render_markdown
 from domain.report_missing import DURATION_BANDS, EPISODE_BANDS
 from domain.reporting import Compared, Period, Report, provenance_text
 from domain.rules import load_rules
+from services.imports import run_import
 from services.reports.build import build_report
-from storage.importers import run_import
 from storage.models import MissingEpisode, Review
 from tests.integration import test_report
 from tests.integration.test_report import Cli

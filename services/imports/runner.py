@@ -19,15 +19,15 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.rules import RuleSet
+from services.imports.children import ChildrenImport
+from services.imports.csvfile import UnusableInput
+from services.imports.framework import FileReport, ImportContext, ImportKind, plural
+from services.imports.irs import IrsImport
+from services.imports.people import PeopleImport
+from services.imports.reviews import ReviewsImport
+from services.imports.ssda903 import Ssda903Import
 from storage.audit import record_audit
-from storage.importers.children import ChildrenImport
-from storage.importers.csvfile import UnusableInput
-from storage.importers.framework import FileReport, ImportContext, ImportKind, plural
-from storage.importers.irs import IrsImport
-from storage.importers.people import PeopleImport
-from storage.importers.reviews import ReviewsImport
 from storage.importers.schedules import refresh_schedules
-from storage.importers.ssda903 import Ssda903Import
 
 KINDS: dict[str, ImportKind] = {
     kind.name: kind

@@ -1,14 +1,16 @@
-"""What every import shares: the report, reading typed values out of a row, duplicates, look-ups.
+"""What every import shares: the report, reading typed values out of a row, duplicates, kinds.
 
-An import works in three steps per file (see ``storage.importers.runner``):
+An import works in three steps per file (see ``services.imports.runner``):
 
 1. parse: each row is turned into a typed record or rejected, with one reason per bad cell;
 2. resolve: records are checked against the store and each other (unknown e-mails or child ids,
    duplicates, a manager whose own row was rejected);
-3. apply: records are compared with what is stored and each is created, updated or left
-   unchanged. Apply runs inside a savepoint that is rolled back when the file had any rejected
-   row and ``--partial`` was not given, so the counts say what *would* have happened and nothing
-   is half-written.
+3. write: ``storage.importers`` compares the records with what is stored and creates, updates
+   or leaves each unchanged, and says which it did; the report counts it. The write runs inside
+   a savepoint that is rolled back when the file had any rejected row and ``--partial`` was not
+   given, so the counts say what *would* have happened and nothing is half-written.
+
+Every sentence a person reads about their file is worded in this package.
 """
 
 from __future__ import annotations
@@ -16,22 +18,21 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.dates import DateFormatError, parse_date
 from domain.formatting import short_date
 from domain.ports import Role
 from domain.rules import RuleSet
-from storage.base import Base
-from storage.importers.csvfile import CsvRow, CsvTable, UnusableInput, read_csv
-from storage.models import Child, Staff
+from services.imports.csvfile import CsvRow, CsvTable, UnusableInput, read_csv
+from storage.importers.common import Written
+from storage.models import Child
 
 #: Staff roles a people file may give, as the domain spells them.
 ROLES = tuple(role.value for role in Role)
@@ -39,9 +40,6 @@ ROLES = tuple(role.value for role in Role)
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-# Well under SQLite's and asyncpg's limits on bound parameters in one statement.
-CHUNK = 900
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -90,14 +88,14 @@ class FileReport:
         """Count one thing as 'created', 'updated' or 'unchanged'."""
         setattr(self, outcome, getattr(self, outcome) + 1)
 
+    def count_all(self, outcomes: Iterable[str]) -> None:
+        for outcome in outcomes:
+            self.count(outcome)
+
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 row', '3 rows', '1 child', '2 children'."""
     return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
-
-
-def outcome(created: bool, changed: bool) -> str:
-    return "created" if created else "updated" if changed else "unchanged"
 
 
 # -- the context one run shares ----------------------------------------------------------------
@@ -114,6 +112,12 @@ class ImportContext:
 
     def touch(self, child: Child) -> None:
         self.schedule_changed[id(child)] = child
+
+    def record(self, report: FileReport, written: Written) -> None:
+        """Count what a write did in ``report`` and remember the children it rescheduled."""
+        report.count_all(written.outcomes)
+        for child in written.schedule_changed:
+            self.touch(child)
 
 
 # -- reading typed values out of a row -------------------------------------------------------
@@ -286,42 +290,7 @@ def drop_duplicates(
     return kept
 
 
-# -- look-ups --------------------------------------------------------------------------------
-
-
-def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-async def children_by_id(session: AsyncSession, child_ids: Iterable[str]) -> dict[str, Child]:
-    found: dict[str, Child] = {}
-    for batch in chunks(sorted(set(child_ids))):
-        for child in await session.scalars(select(Child).where(Child.child_id.in_(batch))):
-            found[child.child_id] = child
-    return found
-
-
-async def insert_rows(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Insert many new rows in a few statements.
-
-    ORM objects are inserted one statement per row on SQLite (it cannot match RETURNING rows
-    to objects in a batch): an SSDA903 return's 12,000 reviews would take seconds that way.
-    Column defaults (created_at, ...) still apply.
-    """
-    for batch in chunks(rows, 1000):
-        await session.execute(insert(model).execution_options(render_nulls=True), batch)
-
-
-async def all_staff(session: AsyncSession) -> list[Staff]:
-    # An authority has hundreds of staff, not millions: one query beats many look-ups.
-    return list(await session.scalars(select(Staff)))
+# -- messages about the store ----------------------------------------------------------------
 
 
 def unknown_staff(email: str) -> str:
@@ -394,7 +363,7 @@ class CsvKind(ImportKind, Generic[R]):
         rows = {row.line: row for row in unit.rows}
         records = drop_duplicates(records, rows, self.key, self.key_column, self.describe, report)
         records = await self.resolve(ctx, unit, report, records)
-        await self.apply(ctx, unit, report, records)
+        ctx.record(report, await self.write(ctx, unit, records))
         return [report]
 
     # What each kind provides.
@@ -415,7 +384,6 @@ class CsvKind(ImportKind, Generic[R]):
         """Check records against the store; reject (via ``report``) and drop the ones that fail."""
         return records
 
-    async def apply(
-        self, ctx: ImportContext, table: CsvTable, report: FileReport, records: list[R]
-    ) -> None:
+    async def write(self, ctx: ImportContext, table: CsvTable, records: list[R]) -> Written:
+        """Write the checked records (``storage.importers``); returns what happened."""
         raise NotImplementedError
