@@ -15,8 +15,7 @@ service manager (``domain/rules/west_berkshire.toml``).
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple, Protocol
@@ -38,22 +37,19 @@ from domain.rules import load_rules
 from services.ir_actions import CardActionResult, CardVerb, Outcome, Why, act_on_ir, view_ir
 from services.ir_cards import enqueue_for_events, prepare_delivery, record_delivery
 from services.irs import preview_stage_owner, raise_issue
-from services.unit_of_work import IrRecords, SqlUnitOfWork, UnitOfWork
+from services.unit_of_work import IrRecords, UnitOfWork
 from storage.dispatch_queue import REPORT_TO
 from storage.models import (
     AuditEntry,
-    Child,
     IrCardMessage,
     IrStageEntry,
     IssueResolution,
     Notification,
-    Staff,
 )
 from storage.repositories.ir_records import SqlIrRecords
 from storage.repositories.issues import IrConflict, IrNotFound
-from storage.repositories.names import set_child_names
-from storage.repositories.staff import to_staff_member
-from tests.fakes import FakeIrRecords, FakeStore, FakeUnitOfWork
+from tests.fakes import FakeIrRecords
+from tests.integration.use_case_backends import FakeSeeding, SqlSeeding
 
 RULES = load_rules()
 AREA = "Children in Care"  # a service area of the rules file, so the IR records it
@@ -124,27 +120,9 @@ def _notice(recipient: int | None, kind: str, payload: dict[str, Any]) -> Stored
     return StoredNotice(recipient, kind, payload.get("summary"), payload.get(REPORT_TO))
 
 
-class FakeBackend:
+class FakeBackend(FakeSeeding):
     def __init__(self) -> None:
-        self.store = FakeStore()
-
-    async def add_staff(self, email: str, name: str, role: Role, *,
-                        manager: StaffMember | None = None, service_area: str | None = None,
-                        teams_user_id: str | None = None) -> StaffMember:  # fmt: skip
-        return self.store.committed.add_staff(
-            email, name, role.value, manager_id=manager.id if manager else None,
-            service_area=service_area, teams_user_id=teams_user_id,
-        )  # fmt: skip
-
-    async def add_child(self, child_id: str, iro: StaffMember, social_worker: StaffMember
-                        ) -> int:  # fmt: skip
-        return self.store.committed.add_child(
-            child_id, RAISED, given_name="Sam", family_name=f"Test {child_id}", service_area=AREA,
-            iro_id=iro.id, social_worker_id=social_worker.id,
-        ).id  # fmt: skip
-
-    def unit_of_work(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self.store)
+        super().__init__(RAISED, AREA)
 
     async def irs(self) -> dict[str, StoredIr]:
         data = self.store.committed
@@ -172,35 +150,9 @@ class FakeBackend:
                 for c in sorted(self.store.committed.card_copies, key=lambda c: c.id)]  # fmt: skip
 
 
-class SqlBackend:
+class SqlBackend(SqlSeeding):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
-
-    async def add_staff(self, email: str, name: str, role: Role, *,
-                        manager: StaffMember | None = None, service_area: str | None = None,
-                        teams_user_id: str | None = None) -> StaffMember:  # fmt: skip
-        async with self.sessions() as session, session.begin():
-            row = Staff(email=email.lower(), display_name=name, role=role.value,
-                        manager_id=manager.id if manager else None, service_area=service_area,
-                        teams_user_id=teams_user_id, active=True)  # fmt: skip
-            session.add(row)
-            await session.flush()
-            return to_staff_member(row)
-
-    async def add_child(self, child_id: str, iro: StaffMember, social_worker: StaffMember
-                        ) -> int:  # fmt: skip
-        async with self.sessions() as session, session.begin():
-            child = Child(child_id=child_id, looked_after_since=RAISED, service_area=AREA,
-                          iro_id=iro.id, social_worker_id=social_worker.id)  # fmt: skip
-            set_child_names(child, "Sam", f"Test {child_id}")
-            session.add(child)
-            await session.flush()
-            return child.id
-
-    @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
-        async with self.sessions() as session, session.begin():
-            yield SqlUnitOfWork(session)
+        super().__init__(sessions, RAISED, AREA)
 
     async def irs(self) -> dict[str, StoredIr]:
         async with self.sessions() as session:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -50,11 +50,10 @@ from services.reviews import (
     preview_review,
     record_review,
 )
-from services.unit_of_work import AuditLog, ReviewRecords, SqlUnitOfWork, UnitOfWork
-from storage.models import AuditEntry, BroughtForwardDirection, Child, Review, ReviewBooking, Staff
-from storage.repositories.names import set_child_names
-from storage.repositories.staff import to_staff_member
-from tests.fakes import FakeAuditLog, FakeReviewRecords, FakeStore, FakeUnitOfWork
+from services.unit_of_work import AuditLog, ReviewRecords, UnitOfWork
+from storage.models import AuditEntry, BroughtForwardDirection, Child, Review, ReviewBooking
+from tests.fakes import FakeAuditLog, FakeReviewRecords
+from tests.integration.use_case_backends import FakeSeeding, SqlSeeding
 
 RULES = load_rules()
 AREA = "North"
@@ -125,22 +124,9 @@ class Backend(Protocol):
         ...
 
 
-class FakeBackend:
+class FakeBackend(FakeSeeding):
     def __init__(self) -> None:
-        self.store = FakeStore()
-
-    async def add_staff(self, email: str, name: str, role: Role) -> StaffMember:
-        return self.store.committed.add_staff(email, name, role.value)
-
-    async def add_child(self, child_id: str, iro: StaffMember, social_worker: StaffMember
-                        ) -> int:  # fmt: skip
-        return self.store.committed.add_child(
-            child_id, SINCE, given_name="Sam", family_name=f"Test {child_id}", service_area=AREA,
-            iro_id=iro.id, social_worker_id=social_worker.id,
-        ).id  # fmt: skip
-
-    def unit_of_work(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self.store)
+        super().__init__(SINCE, AREA)
 
     async def stored(self) -> Stored:
         data = self.store.committed
@@ -161,31 +147,9 @@ class FakeBackend:
         return [(entry.action, entry.outcome) for entry in self.store.committed.audit]
 
 
-class SqlBackend:
+class SqlBackend(SqlSeeding):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
-
-    async def add_staff(self, email: str, name: str, role: Role) -> StaffMember:
-        async with self.sessions() as session, session.begin():
-            row = Staff(email=email.lower(), display_name=name, role=role.value)
-            session.add(row)
-            await session.flush()
-            return to_staff_member(row)
-
-    async def add_child(self, child_id: str, iro: StaffMember, social_worker: StaffMember
-                        ) -> int:  # fmt: skip
-        async with self.sessions() as session, session.begin():
-            child = Child(child_id=child_id, looked_after_since=SINCE, service_area=AREA,
-                          iro_id=iro.id, social_worker_id=social_worker.id)  # fmt: skip
-            set_child_names(child, "Sam", f"Test {child_id}")
-            session.add(child)
-            await session.flush()
-            return child.id
-
-    @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
-        async with self.sessions() as session, session.begin():
-            yield SqlUnitOfWork(session)
+        super().__init__(sessions, SINCE, AREA)
 
     async def stored(self) -> Stored:
         async with self.sessions() as session:
