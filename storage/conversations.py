@@ -82,27 +82,28 @@ async def learn_teams_user_ids(
 ) -> int:
     """Record Teams user ids (29:...) from a roster: ``(aad_object_id, email, teams_user_id)``.
 
-    Matched to staff on the AAD object id, else the e-mail/UPN. A proactive 1:1 needs the Teams
-    user id (one created with the AAD id is accepted, then fails with UserNotFound), and people
-    who have never written to the bot are known only through the rosters of chats it is in.
-    Returns how many staff records changed.
+    Matched to staff on the AAD object id, else the e-mail/UPN (domain.md section 5): a member
+    whose AAD id the store does not hold yet (a people file without that column) is still found
+    by their e-mail, and their AAD id is learnt too when their record has none, so the next turn
+    identifies them at once. A proactive 1:1 needs the Teams user id (one created with the AAD id
+    is accepted, then fails with UserNotFound), and people who have never written to the bot are
+    known only through the rosters of chats it is in. Returns how many staff records changed.
     """
     changed = 0
     for aad, email, teams_id in members:
         if not teams_id:
             continue
-        match = None
+        staff = None
         if aad:
-            match = Staff.aad_object_id == aad
-        elif email:
-            match = Staff.email == email.strip().lower()
-        if match is None:
-            continue
-        result = await session.execute(
-            update(Staff)
-            .where(match)
-            .where((Staff.teams_user_id.is_(None)) | (Staff.teams_user_id != teams_id))
-            .values(teams_user_id=teams_id)
-        )
-        changed += result.rowcount or 0  # type: ignore[attr-defined]
+            staff = await session.scalar(select(Staff).where(Staff.aad_object_id == aad))
+        if staff is None and email:
+            staff = await session.scalar(select(Staff).where(Staff.email == email.strip().lower()))
+            if staff is not None and aad and staff.aad_object_id is None:
+                staff.aad_object_id = aad
+                if staff.teams_user_id == teams_id:
+                    changed += 1
+        if staff is not None and staff.teams_user_id != teams_id:
+            staff.teams_user_id = teams_id
+            changed += 1
+    await session.flush()
     return changed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.cli.demo_data import ADELE, MEGAN
+from bot.cli.demo_data import ADELE, ISAIAH, MEGAN
 from storage.engine import session_factory
 from storage.models import Staff
 from tests.e2e.test_conversation import Demo, demo  # noqa: F401  (the seeded-demo fixture)
@@ -17,12 +17,19 @@ async def test_the_bot_added_to_a_group_chat_learns_staff_teams_ids(demo: Demo) 
         {"id": "29:1adele-roster", "aadObjectId": ADELE.aad_object_id, "name": "Adele Vance"},
         # Matched on e-mail when the roster has no AAD id for someone.
         {"id": "29:1megan-roster", "email": MEGAN.email, "name": "Megan Bowen"},
+        # ...and when it has one the store does not hold yet (a people file without that column).
+        {"id": "29:1isaiah-roster", "aadObjectId": "11111111-0000-0000-0000-000000000011",
+         "userPrincipalName": ISAIAH.email.upper(), "name": "Isaiah Langer"},
         {
             "id": "29:1stranger",
             "aadObjectId": "99999999-0000-0000-0000-000000000000",
             "name": "Not Staff",
         },
     ]
+    async with session_factory(demo.engine)() as session, session.begin():
+        isaiah = await session.scalar(select(Staff).where(Staff.email == ISAIAH.email))
+        assert isaiah is not None
+        isaiah.aad_object_id = None  # as a people file without the column leaves it
     client.connector.set_members(roster, conversation_id=client.conversation_id)
     update = client.activity(
         "conversationUpdate",
@@ -39,9 +46,14 @@ async def test_the_bot_added_to_a_group_chat_learns_staff_teams_ids(demo: Demo) 
     async with session_factory(demo.engine)() as session:
         ids = dict((await session.execute(
             select(Staff.email, Staff.teams_user_id).where(
-                Staff.email.in_([ADELE.email, MEGAN.email]))
+                Staff.email.in_([ADELE.email, MEGAN.email, ISAIAH.email]))
         )).all())  # fmt: skip
-    assert ids == {ADELE.email: "29:1adele-roster", MEGAN.email: "29:1megan-roster"}
+        learnt_aad = await session.scalar(
+            select(Staff.aad_object_id).where(Staff.email == ISAIAH.email)
+        )
+    assert ids == {ADELE.email: "29:1adele-roster", MEGAN.email: "29:1megan-roster",
+                   ISAIAH.email: "29:1isaiah-roster"}  # fmt: skip
+    assert learnt_aad == "11111111-0000-0000-0000-000000000011"
 
 
 async def test_the_first_message_in_a_group_chat_reads_its_roster(demo: Demo) -> None:  # noqa: F811
