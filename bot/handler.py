@@ -67,7 +67,7 @@ from cards.ir_card import GOOD, WARNING, ir_card, notice_card
 from cards.ir_wording import NOT_READABLE, action_message
 from dialogs.child import ACTOR, CHILD_FOR_QUESTION
 from dialogs.prompts import NONCE_KEY, message_digest
-from domain.permissions import card_rights
+from domain.permissions import card_rights, may_ever_change, refusal
 from domain.ports import ChildSummary, StaffMember
 from services import caseload, ir_actions, ir_cards
 from services.context import Services
@@ -196,7 +196,7 @@ class IroBot(TeamsActivityHandler):
             await turn_context.send_activity(already_saved(finished_by.get("reference")))
             return
         if not text:
-            await turn_context.send_activity(reply_activity(help_card()))
+            await turn_context.send_activity(reply_activity(help_card(staff)))
             return
         index = await self.caseload.index(staff, caseload.name_loader(self.services, staff))
         context = ConversationContext(
@@ -236,8 +236,12 @@ class IroBot(TeamsActivityHandler):
     ) -> None:  # fmt: skip
         found = route(heard.intent)  # the route table, consulted once per message
         if found.reply is not None:
-            reply = found.reply()
+            reply = found.reply(staff)
             await ctx.send_activity(reply_activity(reply.card, reply.text))
+            return
+        if found.change is not None and not may_ever_change(staff, found.change):
+            # The role may never make this change: say who can, before looking anyone up.
+            await ctx.send_activity(f"{refusal(found.change)} Nothing was saved.")
             return
         if heard.date_error and heard.intent is not Intent.DUE_FOR_ME:
             await ctx.send_activity(heard.date_error)
@@ -547,7 +551,7 @@ class IroBot(TeamsActivityHandler):
             await ctx.send_activity(UNKNOWN_USER)
             return
         first = staff.display_name.split()[0] if staff.display_name else None
-        await ctx.send_activity(reply_activity(welcome_card(first)))
+        await ctx.send_activity(reply_activity(welcome_card(first, staff)))
 
 
 

@@ -24,6 +24,8 @@ from bot import answers
 from bot.answers import Asked, Reply
 from cards.common import DIDNT_UNDERSTAND, NOTHING_TO_CANCEL, help_card
 from dialogs import BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT, RAISE_IR, RECORD_REVIEW
+from domain.permissions import Change, who_may
+from domain.ports import StaffMember
 from understanding import Intent
 
 Answer = Callable[[Asked], Awaitable[Reply | None]]
@@ -31,9 +33,13 @@ Answer = Callable[[Asked], Awaitable[Reply | None]]
 
 @dataclass(frozen=True)
 class Route:
-    reply: Callable[[], Reply] | None = None
+    reply: Callable[[StaffMember], Reply] | None = None
     answer: Answer | None = None
     dialog: str | None = None
+    #: The change to the record a dialog makes: a member of staff whose role may never make it
+    #: is told at once who can (``domain.permissions``), before any child is looked up; the
+    #: dialog checks the child too, and the write checks again.
+    change: Change | None = None
     needs_child: bool = False
     use_case: str = ""
     for_whom: str = "any member of staff (what they may see)"
@@ -44,16 +50,16 @@ class Route:
         return self.dialog is not None
 
 
-def _help() -> Reply:
-    return Reply(card=help_card())
+def _help(staff: StaffMember) -> Reply:
+    return Reply(card=help_card(staff))
 
 
 ROUTES: dict[Intent, Route] = {
     Intent.HELP: Route(reply=_help),
     Intent.GREETING: Route(reply=_help),
-    Intent.THANKS: Route(reply=lambda: Reply(text="You're welcome.")),
-    Intent.CANCEL: Route(reply=lambda: Reply(text=NOTHING_TO_CANCEL)),
-    Intent.UNKNOWN: Route(reply=lambda: Reply(text=DIDNT_UNDERSTAND)),
+    Intent.THANKS: Route(reply=lambda _: Reply(text="You're welcome.")),
+    Intent.CANCEL: Route(reply=lambda _: Reply(text=NOTHING_TO_CANCEL)),
+    Intent.UNKNOWN: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
     Intent.NEXT_REVIEW: Route(answer=answers.next_review, needs_child=True,
                               use_case="services.reviews.schedule_of"),
     Intent.EXPLAIN: Route(answer=answers.explain, needs_child=True,
@@ -74,13 +80,20 @@ ROUTES: dict[Intent, Route] = {
     Intent.REVIEW_SUMMARY: Route(answer=answers.service_summary,
                                  use_case="services.summaries.review_summary",
                                  for_whom="QA managers (domain.permissions)"),
-    Intent.RAISE_IR: Route(dialog=RAISE_IR, use_case="services.irs.raise_issue"),
-    Intent.RECORD_REVIEW: Route(dialog=RECORD_REVIEW, use_case="services.reviews.record_review"),
-    Intent.BOOK_REVIEW: Route(dialog=BOOK_REVIEW, use_case="services.reviews.book_review"),
-    Intent.BRING_FORWARD: Route(dialog=BRING_FORWARD,
-                                use_case="services.reviews.bring_forward"),
-    Intent.RECORD_SENT: Route(dialog=PAPERWORK_SENT,
-                              use_case="services.paperwork.record_paperwork_sent"),
+    Intent.RAISE_IR: Route(dialog=RAISE_IR, change=Change.RAISE_IR,
+                           use_case="services.irs.raise_issue", for_whom=who_may(Change.RAISE_IR)),
+    Intent.RECORD_REVIEW: Route(dialog=RECORD_REVIEW, change=Change.RECORD_REVIEW,
+                                use_case="services.reviews.record_review",
+                                for_whom=who_may(Change.RECORD_REVIEW)),
+    Intent.BOOK_REVIEW: Route(dialog=BOOK_REVIEW, change=Change.BOOK_REVIEW,
+                              use_case="services.reviews.book_review",
+                              for_whom=who_may(Change.BOOK_REVIEW)),
+    Intent.BRING_FORWARD: Route(dialog=BRING_FORWARD, change=Change.BRING_FORWARD,
+                                use_case="services.reviews.bring_forward",
+                                for_whom=who_may(Change.BRING_FORWARD)),
+    Intent.RECORD_SENT: Route(dialog=PAPERWORK_SENT, change=Change.RECORD_PAPERWORK,
+                              use_case="services.paperwork.record_paperwork_sent",
+                              for_whom=who_may(Change.RECORD_PAPERWORK)),
 }  # fmt: skip
 
 

@@ -10,19 +10,30 @@ from datetime import date
 
 from cards.elements import Card, card, facts, heading, row, text
 from domain.formatting import long_date
+from domain.permissions import Change, may_ever_change
+from domain.ports import StaffMember
 
-EXAMPLES = [
-    ("When is a review due?", "when is Jamie Smith's next review due?"),
-    ("What's due for me?", "what's due this fortnight? / anything overdue?"),
-    ("Why that date?", "why is her review due then?"),
-    ("Record a review", "record a review for Jamie held yesterday"),
-    ("Decisions or minutes sent", "Jamie's review decisions sent today"),
-    ("Book a review", "book Jamie's review for 3rd March"),
-    ("Bring a review forward", "bring Jamie's review forward to Friday because of a move"),
-    ("Raise an IR", "raise an IR for Jamie"),
-    ("IRs", "my IRs / IRs waiting for me / status of IR-2026-0042"),
-    ("Child protection", "when is Jamie's next CP conference?"),
-]
+#: What help offers, with the change to the record each example makes (None: a question). A
+#: member of staff is offered only the changes their role may make (``domain.permissions``).
+EXAMPLES: list[tuple[str, str, Change | None]] = [
+    ("When is a review due?", "when is Jamie Smith's next review due?", None),
+    ("What's due for me?", "what's due this fortnight? / anything overdue?", None),
+    ("Why that date?", "why is her review due then?", None),
+    ("Record a review", "record a review for Jamie held yesterday", Change.RECORD_REVIEW),
+    ("Decisions or minutes sent", "Jamie's review decisions sent today", Change.RECORD_PAPERWORK),
+    ("Book a review", "book Jamie's review for 3rd March", Change.BOOK_REVIEW),
+    ("Bring a review forward", "bring Jamie's review forward to Friday because of a move",
+     Change.BRING_FORWARD),
+    ("Raise an IR", "raise an IR for Jamie", Change.RAISE_IR),
+    ("IRs", "my IRs / IRs waiting for me / status of IR-2026-0042", None),
+    ("Child protection", "when is Jamie's next CP conference?", None),
+]  # fmt: skip
+
+
+def examples_for(staff: StaffMember | None) -> list[tuple[str, str]]:
+    """The examples ``staff`` may act on: every question, and the changes their role allows."""
+    return [(title, example) for title, example, change in EXAMPLES
+            if change is None or may_ever_change(staff, change)]  # fmt: skip
 
 UNKNOWN_USER = (
     "Sorry, I can't help with this: your Teams account isn't linked to a member of staff in "
@@ -43,20 +54,21 @@ BUSY = (
 )
 
 
-def welcome_card(first_name: str | None) -> Card:
+def welcome_card(first_name: str | None, staff: StaffMember | None = None) -> Card:
     hello = f"Hello {first_name}!" if first_name else "Hello!"
     return card([
         heading(f"{hello} I'm iro-bot."),
         text("I work out statutory review dates exactly, with the rule behind each one, and "
              "keep Issues Resolutions moving. Ask me in your own words, for example:"),
-        facts(EXAMPLES),
+        facts(examples_for(staff)),
         text("Type \"cancel\" at any point to stop what we're doing; nothing is saved until "
              "you confirm.", subtle=True),
     ])  # fmt: skip
 
 
-def help_card() -> Card:
-    return card([heading("What I can do"), facts(EXAMPLES),
+def help_card(staff: StaffMember | None = None) -> Card:
+    """What ``staff`` can ask and do (without a member of staff: the questions alone)."""
+    return card([heading("What I can do"), facts(examples_for(staff)),
                  text("Dates can be written 14/01/2026, \"next Tuesday\", \"3rd March\" or "
                       "\"in two weeks\". Type \"cancel\" to stop.", subtle=True)])  # fmt: skip
 

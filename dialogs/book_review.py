@@ -23,6 +23,7 @@ from dialogs.prompts import (
 )
 from domain.deadlines import Deadline
 from domain.errors import ChildNotVisible, DomainError
+from domain.permissions import Change
 from domain.reviews import check_booking_date
 from services.context import Services
 from services.reviews import book_review, next_review_due
@@ -41,6 +42,7 @@ def _booking_outcome(day: date, today: date) -> Outcome:
 
 
 class BookReviewDialog(IroDialog):
+    change = Change.BOOK_REVIEW
     child_question = "Which child's review are you booking? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:

@@ -35,6 +35,7 @@ from dialogs.prompts import (
     send,
     text_message,
 )
+from domain.permissions import Change
 from services.context import Services
 from services.reviews import bring_forward, next_review_due, preview_bring_forward
 from understanding.caseload import CaseloadCache
@@ -45,6 +46,7 @@ _ASK_REASON = "bring_forward.reason"
 
 
 class BringForwardDialog(IroDialog):
+    change = Change.BRING_FORWARD
     child_question = "Which child's review should be brought forward? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:

@@ -54,8 +54,10 @@ from dialogs.prompts import (
     text_message,
 )
 from domain.errors import DomainError
+from domain.permissions import Change
 from domain.ports import StaffMember
 from services.context import Services
+from services.reviews import check_may_change
 from services.unit_of_work import SqlUnitOfWork
 from understanding import Direction, read_date
 from understanding.caseload import CaseloadCache
@@ -128,6 +130,9 @@ class IroDialog(ComponentDialog):
     """
 
     child_question = "Which child is this about? Type their name or child ID."
+    #: The change to the record the dialog makes (``domain.permissions``): checked before the
+    #: first question, and again by the write itself.
+    change: Change
 
     def __init__(self, dialog_id: str, services: Services, caseload: CaseloadCache,
                  steps: Sequence[Callable[[WaterfallStepContext],
@@ -136,7 +141,8 @@ class IroDialog(ComponentDialog):
         self.services = services
         self.caseload = caseload
         self.steps_id = f"{dialog_id}.steps"
-        self.add_dialog(WaterfallDialog(self.steps_id, [self.child_step, *steps]))
+        self.add_dialog(WaterfallDialog(self.steps_id,
+                                        [self.child_step, self.permission_step, *steps]))
         self.add_dialog(ChooseChildDialog(services, caseload))
         self.add_dialog(Ask(CONFIRM, self.parse_confirm))
         self.initial_dialog_id = self.steps_id
@@ -153,6 +159,18 @@ class IroDialog(ComponentDialog):
             "child_text": options.get("child_text"),
             "question": self.child_question,
         })  # fmt: skip
+
+    async def permission_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Before the first question: may this member of staff make this change for this child?
+        If not, say who can, and end (nothing asked, nothing saved)."""
+        child = self.take_child(step)
+        staff, pk = self.staff(step), int(child["pk"])
+        refused = await self.check(
+            lambda uow: check_may_change(uow, staff, pk, self.change)
+        )
+        if isinstance(refused, Rejected):
+            return await self.not_saved(step, f"{refused.message} Nothing was saved.")
+        return await step.next(child)
 
     @staticmethod
     def take_child(step: WaterfallStepContext) -> dict[str, Any]:

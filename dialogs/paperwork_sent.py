@@ -35,6 +35,7 @@ from dialogs.prompts import (
     send,
 )
 from domain.paperwork import Paperwork, PaperworkCheck
+from domain.permissions import Change
 from services.context import Services
 from services.paperwork import preview_paperwork_sent, record_paperwork_sent
 from understanding.caseload import CaseloadCache
@@ -69,6 +70,7 @@ def kinds_from_text(text: str) -> list[Paperwork] | None:
 
 
 class PaperworkSentDialog(IroDialog):
+    change = Change.RECORD_PAPERWORK
     child_question = "Which child's review paperwork was sent? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:

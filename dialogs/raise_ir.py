@@ -48,6 +48,7 @@ from dialogs.prompts import (
     text_message,
 )
 from domain.errors import RulesError
+from domain.permissions import Change
 from domain.rules import RuleSet
 from services.context import Services
 from services.irs import preview_stage_owner, raise_issue
@@ -110,6 +111,7 @@ def stage_key(text: str | None, rules: RuleSet) -> str | None:
 
 
 class RaiseIrDialog(IroDialog):
+    change = Change.RAISE_IR
     child_question = "Which child is this IR about? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:

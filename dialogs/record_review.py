@@ -40,6 +40,7 @@ from dialogs.prompts import (
     text_message,
 )
 from domain.errors import DomainError
+from domain.permissions import Change
 from domain.reviews import ReviewCheck, ReviewPart
 from services.context import Services
 from services.reviews import next_review_due, preview_review, record_review
@@ -82,6 +83,7 @@ def _part(value: object) -> ReviewPart | None:
 
 
 class RecordReviewDialog(IroDialog):
+    change = Change.RECORD_REVIEW
     child_question = "Which child's review was held? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:

@@ -18,3 +18,7 @@ class ChildNotVisible(DomainError):
 
     def __init__(self) -> None:
         super().__init__("I can't find that child among the children you can see.")
+
+
+class NotPermitted(DomainError):
+    """The actor may see the child but may not make this change; the message says who may."""

@@ -8,16 +8,19 @@ cannot disagree:
 - ``may_answer``: who may respond to (or decline) an IR's current stage;
 - ``may_direct``: who may escalate, resolve or refer an IR to Cafcass;
 - ``card_rights``: which of those buttons a viewer's IR card carries now;
-- ``may_see_service_figures``: who may ask for the service's figures (the QA summary).
+- ``may_see_service_figures``: who may ask for the service's figures (the QA summary);
+- ``may_change`` / ``may_ever_change``: who may change a child's review record (record, book or
+  bring forward a review, record its paperwork sent) or raise an IR about the child, and
+  ``who_may`` says who, for a refusal.
 
-Recording, booking and bringing forward a review, recording paperwork and raising an IR are, by
-this policy, open to anyone who may see the child: the use case checks visibility, and a child
-the actor may not see is reported exactly as one that does not exist.
+A child the actor may not see is reported exactly as one that does not exist; a child they may
+see but not change is refused with who can.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from domain.issues_resolution import IRStatus
 from domain.ports import NOTHING, SYSTEM, Role, StaffMember, Visibility
@@ -133,3 +136,68 @@ SERVICE_FIGURES_ROLES = frozenset({Role.QA_MANAGER})
 
 def may_see_service_figures(staff: StaffMember) -> bool:
     return staff.active and staff.role in SERVICE_FIGURES_ROLES
+
+
+# -- changes to a child's record -------------------------------------------------------------
+
+
+class Change(StrEnum):
+    """The changes to a child's record a member of staff may make (each one confirmed write)."""
+
+    RECORD_REVIEW = "record a review"
+    BOOK_REVIEW = "book a review"
+    BRING_FORWARD = "bring a review forward"
+    RECORD_PAPERWORK = "record a review's decisions or minutes as sent"
+    RAISE_IR = "raise an IR"
+
+
+#: Besides the child's own IRO (or the IRO covering): the QA & Safeguarding service, who keep
+#: the review record with the IROs (and whose admins book and record reviews for them).
+RECORD_KEEPER_ROLES = frozenset({Role.QA_MANAGER, Role.ADMIN})
+#: An IR is the IRO's challenge to the authority (IRO Handbook ch.6): only IROs raise one.
+_IRO_ONLY = frozenset({Change.RAISE_IR})
+
+
+def _role(staff: StaffMember) -> Role | None:
+    try:
+        return Role(staff.role)
+    except ValueError:
+        return None
+
+
+def may_ever_change(staff: StaffMember | None, change: Change) -> bool:
+    """Could ``staff`` make ``change`` for any child at all (their role allows it)? What help
+    offers them, and what a request is refused at once for, before any child is looked up."""
+    if staff is None or not staff.active:
+        return False
+    role = _role(staff)
+    if role is Role.IRO:
+        return True
+    return change not in _IRO_ONLY and role in RECORD_KEEPER_ROLES
+
+
+def may_change(
+    staff: StaffMember, change: Change, *, iro_id: int | None, covering_iro_id: int | None
+) -> bool:
+    """May ``staff`` make ``change`` for the child whose IRO and covering IRO these are?
+
+    The child's IRO or the IRO covering may make every change; QA managers and admins may
+    change the review record (not raise an IR); nobody else may change anything.
+    """
+    if not may_ever_change(staff, change):
+        return False
+    if _role(staff) is Role.IRO:
+        return staff.id in (iro_id, covering_iro_id)
+    return True
+
+
+def who_may(change: Change) -> str:
+    """Who may make ``change``, in the words of a refusal."""
+    if change in _IRO_ONLY:
+        return "the child's IRO, or the IRO covering for them"
+    return "the child's IRO (or the IRO covering), or the QA & Safeguarding team"
+
+
+def refusal(change: Change) -> str:
+    """Why a change was refused, and who can make it."""
+    return f"Only {who_may(change)}, can {change}."

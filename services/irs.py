@@ -13,6 +13,7 @@ from datetime import date
 
 from domain import issues_resolution as ir_model
 from domain.deadlines import Deadline
+from domain.permissions import Change
 from domain.ports import StaffMember
 from domain.rules import RuleSet
 from domain.stage_owners import stage_owner
@@ -39,7 +40,7 @@ class OwnerPreview:
 async def preview_stage_owner(
     uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, stage_key: str
 ) -> OwnerPreview:
-    child = await child_for_change(uow, actor, child_pk)
+    child = await child_for_change(uow, actor, child_pk, Change.RAISE_IR)
     await uow.audit.child_read(actor, child.id, "ir_stage_owner")
     owner = await stage_owner_for(uow, rules, child, rules.stage(stage_key).key)
     return OwnerPreview(owner=owner, has_social_worker=child.social_worker_id is not None)
@@ -59,7 +60,7 @@ async def raise_issue(
     reasons: Sequence[str], description: str, stage_key: str, today: date,
     wording: NoticeWording,
 ) -> RaisedIr:  # fmt: skip
-    child = await child_for_change(uow, actor, child_pk)
+    child = await child_for_change(uow, actor, child_pk, Change.RAISE_IR)
     owner = await stage_owner_for(uow, rules, child, stage_key)
     social_worker = await uow.irs.staff_row(child.social_worker_id)
     ir, events = ir_model.raise_ir(

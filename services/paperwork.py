@@ -14,6 +14,7 @@ from typing import Any
 from domain.errors import DomainError
 from domain.formatting import short_date
 from domain.paperwork import Paperwork, PaperworkCheck
+from domain.permissions import Change
 from domain.ports import StaffMember
 from domain.reviews import ReviewPart, decisions_due, minutes_due
 from domain.rules import RuleSet
@@ -27,7 +28,7 @@ async def _review_for(
 ) -> ReviewRow:  # fmt: skip
     """The review the paperwork belongs to; with ``read``, the check shows the child's record,
     so the read is audited under that name."""
-    child = await child_for_change(uow, actor, child_pk)
+    child = await child_for_change(uow, actor, child_pk, Change.RECORD_PAPERWORK)
     if read is not None:
         await uow.audit.child_read(actor, child.id, read)
     if sent_on > today:

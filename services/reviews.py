@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.deadlines import Deadline
-from domain.errors import ChildNotVisible, DomainError
-from domain.permissions import visibility_for
+from domain.errors import ChildNotVisible, DomainError, NotPermitted
+from domain.permissions import Change, may_change, refusal, visibility_for
 from domain.ports import ChildSummary, StaffMember
 from domain.reviews import (
     ReviewCheck,
@@ -34,12 +34,26 @@ from domain.rules import RuleSet
 from services.unit_of_work import ChildRow, UnitOfWork
 
 
-async def child_for_change(uow: UnitOfWork, actor: StaffMember, child_pk: int) -> ChildRow:
-    """The child's own record, when ``actor`` may see it; else ``ChildNotVisible``."""
+async def child_for_change(
+    uow: UnitOfWork, actor: StaffMember, child_pk: int, change: Change | None = None
+) -> ChildRow:
+    """The child's own record, when ``actor`` may see it (else ``ChildNotVisible``) and, with
+    ``change``, may make that change for this child (else ``NotPermitted``, saying who may)."""
     child = await uow.reviews.child(child_pk, visibility_for(actor))
     if child is None:
         raise ChildNotVisible()
+    if change is not None and not may_change(
+        actor, change, iro_id=child.iro_id, covering_iro_id=child.covering_iro_id
+    ):
+        raise NotPermitted(refusal(change))
     return child
+
+
+async def check_may_change(
+    uow: UnitOfWork, actor: StaffMember, child_pk: int, change: Change
+) -> None:
+    """``child_for_change``'s checks alone: a conversation asks before its first question."""
+    await child_for_change(uow, actor, child_pk, change)
 
 
 async def schedule_of(
@@ -87,7 +101,7 @@ async def preview_review(
     part: ReviewPart, today: date,
 ) -> ReviewCheck:  # fmt: skip
     """What recording this review would mean (late or not), with record_review's checks."""
-    child = await child_for_change(uow, actor, child_pk)
+    child = await child_for_change(uow, actor, child_pk, Change.RECORD_REVIEW)
     await uow.audit.child_read(actor, child.id, "review_check")
     check_review_day(held_on, child.looked_after_since, today)
     schedule = await _schedule(uow, rules, child)
@@ -99,7 +113,7 @@ async def preview_bring_forward(
     today: date,
 ) -> Deadline:  # fmt: skip
     """bring_forward's checks on the date; returns the due date it would replace."""
-    child = await child_for_change(uow, actor, child_pk)
+    child = await child_for_change(uow, actor, child_pk, Change.BRING_FORWARD)
     await uow.audit.child_read(actor, child.id, "bring_forward_check")
     check_bring_forward_day(review_by, today)
     schedule = await _schedule(uow, rules, child)
@@ -121,7 +135,7 @@ async def record_review(
     uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, held_on: date,
     part: ReviewPart, today: date, late_reason: str | None = None,
 ) -> RecordedReview:  # fmt: skip
-    child = await child_for_change(uow, actor, child_pk)
+    child = await child_for_change(uow, actor, child_pk, Change.RECORD_REVIEW)
     check_review_day(held_on, child.looked_after_since, today)
     check = check_review(held_on, part, child.looked_after_since,
                          await _schedule(uow, rules, child), today)  # fmt: skip
@@ -149,7 +163,7 @@ async def book_review(
     today: date,
 ) -> Deadline:  # fmt: skip
     """Book a review date; returns when the social worker's reports are due (CIC-REPORTS)."""
-    child = await child_for_change(uow, actor, child_pk)
+    child = await child_for_change(uow, actor, child_pk, Change.BOOK_REVIEW)
     check_booking_date(booked_for, today)
     await uow.reviews.add_booking(child.id, booked_for, actor.id)
     await uow.audit.record(
@@ -164,7 +178,7 @@ async def bring_forward(
     reason: str, today: date,
 ) -> Deadline:  # fmt: skip
     """CIC-BF: direct that the next review be held by ``review_by``; returns the new due date."""
-    child = await child_for_change(uow, actor, child_pk)
+    child = await child_for_change(uow, actor, child_pk, Change.BRING_FORWARD)
     if not reason.strip():
         raise DomainError("Please give the reason the review is brought forward.")
     check_bring_forward_day(review_by, today)

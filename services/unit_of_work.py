@@ -38,6 +38,8 @@ class ChildRow(Protocol):
     looked_after_since: date | None
     social_worker_id: int | None
     service_area: str | None
+    iro_id: int | None
+    covering_iro_id: int | None
 
 
 class ReviewRow(Protocol):

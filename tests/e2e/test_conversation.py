@@ -205,6 +205,35 @@ async def test_social_worker_sees_their_own_children_only(demo: Demo) -> None:
     assert "Overdue reviews" in shown(reply)
 
 
+async def test_a_social_worker_is_told_who_records_reviews_and_nothing_is_written(
+    demo: Demo,
+) -> None:
+    megan_id = await demo.scalar(select(Staff.id).where(Staff.email == MEGAN.email))
+    child = next(c for c in unique_named(await demo.children_of(ALEX.email))
+                 if c.social_worker_id == megan_id and c.looked_after_since)  # fmt: skip
+    async with session_factory(demo.engine)() as session:
+        reviews_before = await session.scalar(select(func.count()).select_from(Review))
+        irs_before = await session.scalar(select(func.count()).select_from(IssueResolution))
+    client = demo.client(MEGAN_T)
+    for message in (f"record a review for {child.given_name} {child.family_name} held yesterday",
+                    f"raise an IR for {child.given_name} {child.family_name}"):  # fmt: skip
+        [refused] = await client.send(message)
+        assert shown(refused).startswith("Only the child's IRO"), shown(refused)
+        assert "Nothing was saved." in shown(refused)
+    # Questions about her own children are hers to ask; help offers only what she may do.
+    [asked] = await client.send(f"when is {child.given_name} {child.family_name}'s next review?")
+    assert long_date(await demo.expected_due(child)) in shown(asked)
+    [helped] = await client.send("help")
+    assert "When is a review due?" in shown(helped)
+    assert "Record a review" not in shown(helped) and "Raise an IR" not in shown(helped)
+    [helped_iro] = await demo.client().send("help")
+    assert "Record a review" in shown(helped_iro) and "Raise an IR" in shown(helped_iro)
+    async with session_factory(demo.engine)() as session:
+        assert await session.scalar(select(func.count()).select_from(Review)) == reviews_before
+        assert await session.scalar(
+            select(func.count()).select_from(IssueResolution)) == irs_before  # fmt: skip
+
+
 async def test_help_and_nonsense(demo: Demo) -> None:
     client = demo.client()
     [helped] = await client.send("help")

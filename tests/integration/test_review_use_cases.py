@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from domain.errors import ChildNotVisible, DomainError
+from domain.errors import ChildNotVisible, DomainError, NotPermitted
 from domain.paperwork import Paperwork
 from domain.ports import SYSTEM, Role, StaffMember
 from domain.reviews import (
@@ -384,6 +384,39 @@ async def test_the_childs_social_worker_sees_the_child(world: World) -> None:
         due = await next_review_due(uow, RULES, world.social_worker, world.child_pk)
     assert due.due == FIRST_DUE
     assert await world.backend.audit() == [("child.read", "ok")]
+
+
+@EVERY_BACKEND
+async def test_the_childs_social_worker_may_see_but_not_change_the_record(world: World) -> None:
+    # Who may change a child's review record (domain.permissions): the child's IRO, the IRO
+    # covering, or the QA & Safeguarding team; a social worker sees the child and is told so.
+    before = await world.backend.stored()
+    sw = world.social_worker
+    attempts = {
+        "record": lambda uow: record_review(uow, RULES, sw, world.child_pk, ON_TIME,
+                                            ReviewPart.FULL, TODAY),
+        "book": lambda uow: book_review(uow, RULES, sw, world.child_pk, TODAY, TODAY),
+        "bring forward": lambda uow: bring_forward(uow, RULES, sw, world.child_pk, ON_TIME,
+                                                   "placement move", EARLY),
+        "preview": lambda uow: preview_review(uow, RULES, sw, world.child_pk, ON_TIME,
+                                              ReviewPart.FULL, TODAY),
+        "paperwork": lambda uow: record_paperwork_sent(uow, RULES, sw, world.child_pk,
+                                                       [Paperwork.MINUTES], TODAY, TODAY),
+    }  # fmt: skip
+    for attempt in attempts.values():
+        with pytest.raises(NotPermitted, match=r"Only the child's IRO .* can "):
+            async with world.uow() as uow:
+                await attempt(uow)
+    await _nothing_written(world, before)
+
+
+@EVERY_BACKEND
+async def test_the_qa_team_may_change_the_record(world: World) -> None:
+    qa = await world.backend.add_staff("qa@example.com", "Quinn Adams", Role.QA_MANAGER)
+    async with world.uow() as uow:
+        booked = await book_review(uow, RULES, qa, world.child_pk, TODAY, TODAY)
+    assert booked.rule_id == "CIC-REPORTS"
+    assert await world.backend.audit() == [("review.book", "ok")]
 
 
 # -- booking and bringing forward --------------------------------------------------------------
