@@ -53,7 +53,7 @@ from bot.routes import Route, route
 from bot.staff_cache import RecentStaff
 from bot.state import SqlConversationState, StorageConflictError
 from cards import ir_notices
-from cards.asking import already_saved, no_child_for_question
+from cards.asking import already_saved, namesakes_note, no_child_for_question
 from cards.common import (
     BUSY,
     CANCELLED,
@@ -350,6 +350,11 @@ class IroBot(TeamsActivityHandler):
                 return None
             assert found.child is not None  # MATCH carries its child
             pk = found.child.pk
+            if found.namesakes:
+                await ctx.send_activity(namesakes_note(
+                    found.child.full_name or found.child.child_id, found.child.child_id,
+                    [(c.full_name or c.child_id, c.child_id) for c in found.namesakes],
+                ))  # fmt: skip
         child = await caseload.visible_child(uow, staff, pk)
         if child is None:
             # Not visible (or gone): the same answer either way, and audited.

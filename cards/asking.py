@@ -70,6 +70,14 @@ def child_label(name: str, child_id: str) -> str:
     return f"{name} ({child_id})" if name != child_id else child_id
 
 
+def namesakes_note(name: str, child_id: str, namesakes: Sequence[tuple[str, str]]) -> str:
+    """One line when an exact full name was taken although others are alike: ``namesakes`` are
+    (name, child id), from the user's own caseload only."""
+    others = ", ".join(child_label(n, cid) for n, cid in namesakes)
+    return (f"This is about {child_label(name, child_id)}. Also on your caseload with a similar "
+            f"name: {others}.")  # fmt: skip
+
+
 def possessive(name: str) -> str:
     return f"{name}'s"
 

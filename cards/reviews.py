@@ -115,9 +115,14 @@ def booking_question(name: str, due: Deadline | None) -> str:
 
 
 def book_confirm_card(name: str, child_id: str, booked_for: date,
-                      due: Deadline | None) -> Card:  # fmt: skip
+                      due: Deadline | None, working_day: bool = True) -> Card:  # fmt: skip
     pairs = [("Child", child_label(name, child_id)), ("Review on", long_date(booked_for))]
     body: list[Element] = [heading("Book this review?"), facts(pairs)]
+    if not working_day:
+        body.append(text(
+            f"{long_date(booked_for)} is not a working day (a weekend, a bank holiday or a day "
+            "the service is closed): check the date before you book it.", color="Warning",
+        ))  # fmt: skip
     if due is not None and booked_for > due.due:
         body.append(text(
             f"That is after the date the review is due ({long_date(due.due)}, {due.rule_id}): "

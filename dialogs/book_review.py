@@ -79,8 +79,10 @@ class BookReviewDialog(IroDialog):
             due = await self._due(step)
         except ChildNotVisible as exc:
             return await self.not_saved(step, str(exc))
+        booked_for = date.fromisoformat(step.result)
+        working_day = self.services.rules.calendar.is_working_day(booked_for)
         summary = book_confirm_card(self.child_name(step), step.values["child"]["child_id"],
-                                    date.fromisoformat(step.result), due)  # fmt: skip
+                                    booked_for, due, working_day)  # fmt: skip
         return await self.confirm(step, summary)
 
     async def save_step(self, step: WaterfallStepContext) -> DialogTurnResult:

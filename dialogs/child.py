@@ -27,6 +27,7 @@ from cards.asking import (
     WHICH_CHILD_AGAIN,
     child_not_found,
     choose_child_card,
+    namesakes_note,
     pick_a_listed_child,
     suggestions_card,
 )
@@ -134,6 +135,8 @@ class ChooseChildDialog(ComponentDialog):
 
     async def pick_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         found: dict[str, Any] = step.result
+        if found.get("note"):
+            await send(step.context, found["note"])
         if "choices" not in found:
             return await step.next(found)
         choices = found["choices"]
@@ -202,7 +205,13 @@ def _by_pk(index: ChildIndex, pk: object) -> ChildCandidate | None:
 def _resolve(typed: str, index: ChildIndex) -> Outcome:
     found = resolve_child(typed, index)
     if found.kind is ResolutionKind.MATCH and found.child is not None:
-        return Accepted({"child": child_dict(found.child)})
+        chosen: dict[str, Any] = {"child": child_dict(found.child)}
+        if found.namesakes:
+            chosen["note"] = namesakes_note(
+                display_name(found.child), found.child.child_id,
+                [(display_name(c), c.child_id) for c in found.namesakes],
+            )  # fmt: skip
+        return Accepted(chosen)
     if found.kind is ResolutionKind.AMBIGUOUS:
         choices = [child_dict(c) for c in found.choices[:MAX_CHOICES]]
         return Accepted({"choices": choices, "typed": typed,

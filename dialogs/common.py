@@ -76,21 +76,29 @@ YES, NO = "yes", "no"
 _YES_FIRST = frozenset({"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "confirm",
                         "confirmed", "correct", "save", "record", "book", "raise", "go",
                         "right", "fine", "bring"})  # fmt: skip
-#: Any of these anywhere means no: saving on a muddled answer is worse than asking again.
-_NEGATIVE = frozenset({"no", "n", "nope", "nah", "not", "don't", "dont", "stop", "cancel",
-                       "abandon", "discard", "never"})  # fmt: skip
+#: A reply that starts with one of these is a no ("no thanks", "don't save it", "never mind").
+NO_FIRST = frozenset({"no", "n", "nope", "nah", "don't", "dont", "stop", "cancel", "abandon",
+                      "discard", "never"})  # fmt: skip
+#: Any of these anywhere makes a yes unclear ("yes but not the stage"): asked again, not saved.
+_NEGATIVE = NO_FIRST | {"not", "but", "wait", "hang", "change", "wrong"}
 _WORD = re.compile(r"[a-z']+")
 
 
 def yes_or_no(text: str) -> str | None:
-    """ "yes", "no" or None from a typed reply ("yes please", "no thanks", "ok, save it")."""
+    """ "yes", "no" or None (unclear: ask again) from a typed reply to a confirmation.
+
+    Only a clear answer decides: a reply that starts with yes (or "please, yes") and has no
+    negative in it saves, one that starts with no (or "please don't") discards, and anything
+    else ("not sure", "yes but the date is wrong", "hmm") is asked again, so nothing entered is
+    lost to an unclear answer.
+    """
     words = _WORD.findall(text.lower().replace("’", "'"))
     if not words:
         return None
-    if any(w in _NEGATIVE for w in words):
+    lead = words[1] if words[0] == "please" and len(words) > 1 else words[0]
+    if lead in NO_FIRST:
         return NO
-    if words[0] in _YES_FIRST or (words[0] == "please" and len(words) > 1
-                                  and words[1] in _YES_FIRST):  # fmt: skip
+    if lead in _YES_FIRST and not any(w in _NEGATIVE for w in words):
         return YES
     return None
 

@@ -80,6 +80,9 @@ class ChildResolution:
     child: ChildCandidate | None = None  # MATCH
     choices: tuple[ChildCandidate, ...] = ()  # AMBIGUOUS: every plausible child, best first
     suggestions: tuple[ChildCandidate, ...] = ()  # NONE: up to 3 closest, from the candidates
+    # MATCH by the exact full name while others were as plausible: name them, so the user knows
+    # which child was meant and can say if it was the other one.
+    namesakes: tuple[ChildCandidate, ...] = ()
 
 
 def _fold_id(text: str) -> str:
@@ -212,6 +215,15 @@ class ChildIndex:
         near = [i for s, i in plausible if s >= top - MARGIN]
         if len(near) == 1:
             return ChildResolution(ResolutionKind.MATCH, child=self._entries[near[0]].candidate)
+        # The exact full name (folded: case, accents, apostrophes and hyphens aside) of one of
+        # them is that child, not a question: "Ava Brown" is not "Ava Browne".
+        solid = folded.replace(" ", "")
+        exact = [i for i in near if self._entries[i].full.replace(" ", "") == solid]
+        if len(exact) == 1:
+            return ChildResolution(
+                ResolutionKind.MATCH, child=self._entries[exact[0]].candidate,
+                namesakes=tuple(self._entries[i].candidate for i in near if i != exact[0]),
+            )  # fmt: skip
         return ChildResolution(
             ResolutionKind.AMBIGUOUS, choices=tuple(self._entries[i].candidate for i in near)
         )

@@ -25,6 +25,7 @@ from domain.rules import load_rules
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Child, IssueResolution, Review, Staff
+from storage.repositories.names import set_child_names
 from storage.schedule import load_review_inputs
 from tests.e2e.conftest import BotClient, RunningApp, TeamsUser
 from tests.e2e.fake_connector import Recorded
@@ -232,6 +233,24 @@ async def test_a_social_worker_is_told_who_records_reviews_and_nothing_is_writte
         assert await session.scalar(select(func.count()).select_from(Review)) == reviews_before
         assert await session.scalar(
             select(func.count()).select_from(IssueResolution)) == irs_before  # fmt: skip
+
+
+async def test_an_exact_full_name_answers_and_names_the_near_namesake(demo: Demo) -> None:
+    child = unique_named(await demo.children_of(ALEX.email))[0]
+    async with session_factory(demo.engine)() as session, session.begin():
+        namesake = Child(child_id="NEAR-0001", looked_after_since=child.looked_after_since,
+                         iro_id=child.iro_id, social_worker_id=child.social_worker_id,
+                         service_area=child.service_area)  # fmt: skip
+        set_child_names(namesake, child.given_name, f"{child.family_name}e")
+        session.add(namesake)
+    note, answer = await demo.client().send(
+        f"when is {child.given_name} {child.family_name}'s next review?", replies=2
+    )
+    assert shown(note) == (
+        f"This is about {child.given_name} {child.family_name} ({child.child_id}). Also on your "
+        f"caseload with a similar name: {child.given_name} {child.family_name}e (NEAR-0001)."
+    )
+    assert long_date(await demo.expected_due(child)) in shown(answer)
 
 
 async def test_help_and_nonsense(demo: Demo) -> None:

@@ -652,6 +652,26 @@ async def test_a_refused_answer_keeps_the_audit_of_the_read_it_showed(world: Wor
     assert [(r.entity_id, r.detail) for r in reads] == [(str(child.id), {"what": "review_check"})]
 
 
+async def test_an_unclear_answer_at_confirm_asks_again_and_keeps_everything(
+    world: World,
+) -> None:
+    child = world.unique_name_child(rule="CIC-3")
+    chat = Chat(world)
+    shown = await chat.start("record_review", child_pk=child.id, date="2026-02-27", part="full")
+    assert "Record this review?" in shown
+    before = await row_counts(world.sessions)
+    for unclear in ("not sure", "yes but is that the right date?", "hmm"):
+        shown = await chat.say(unclear)
+        assert chat.result is None, unclear  # still open: nothing decided, nothing lost
+        assert await row_counts(world.sessions) == before
+    shown = await chat.say("yes")
+    assert chat.result["saved"] is True
+    async with world.sessions() as session:
+        held = await session.scalar(select(Review.held_on).where(
+            Review.child_pk == child.id, Review.held_on == date(2026, 2, 27)))  # fmt: skip
+    assert held == date(2026, 2, 27)
+
+
 async def test_a_refusal_at_confirm_is_shown_kindly_and_nothing_is_written(world: World) -> None:
     child = world.unique_name_child(rule="CIC-3")
     chat = Chat(world)
@@ -694,6 +714,25 @@ async def test_book_review_end_to_end(world: World) -> None:
             )
         )
         assert booking is not None and booking.booked_by_id == world.alex.id
+
+
+async def test_a_booking_on_a_day_that_is_not_a_working_day_is_warned_before_it_is_saved(
+    world: World,
+) -> None:
+    child = world.unique_name_child()
+    chat = Chat(world)
+    await chat.start("book_review", child_pk=child.id)
+    # Today is Monday 2 March 2026: Saturday 14 March, and Good Friday 3 April 2026.
+    for typed, day in (("14/03/2026", "Saturday 14 March 2026"), ("03/04/2026",
+                                                                  "Friday 3 April 2026")):
+        shown = await chat.say(typed)
+        assert "Book this review?" in shown
+        assert f"{day} is not a working day" in shown
+        shown = await chat.say("no")
+        assert chat.result["saved"] is False
+        await chat.start("book_review", child_pk=child.id)
+    shown = await chat.say("16/03/2026")  # a Monday
+    assert "Book this review?" in shown and "not a working day" not in shown
 
 
 async def test_a_store_failure_at_save_offers_the_summary_again(
