@@ -12,7 +12,7 @@ from cards.asking import child_label, confirm_actions, deadline_block, possessiv
 from cards.elements import Card, Element, card, facts, heading, submit, text
 from domain.deadlines import Deadline
 from domain.formatting import long_date
-from domain.reviews import ReviewPart
+from domain.reviews import ReviewCheck, ReviewPart
 
 PART_NAMES = {
     ReviewPart.FULL: "Full review",
@@ -64,24 +64,44 @@ LATE_REASON_TOO_LONG = (
 
 
 def record_confirm_card(
-    name: str, child_id: str, held_on: date, part: ReviewPart, was_due: Deadline, late: bool,
+    name: str, child_id: str, held_on: date, part: ReviewPart, check: ReviewCheck,
     late_reason: str | None,
 ) -> Card:  # fmt: skip
-    timeliness = (f"Late: it was due by {long_date(was_due.due)} ({was_due.rule_id})" if late
-                  else f"On time: due by {long_date(was_due.due)} ({was_due.rule_id})")  # fmt: skip
+    """The summary before a review is recorded: its timeliness judged against the due date that
+    applied on its day, and, for a review entered out of order, what changes after it."""
+    if check.was_due is None:
+        timeliness = (f"Completes the review begun on {long_date(check.completes)} (Part 1, "
+                      "CIC-SPLIT): timeliness is judged on Part 1" if check.completes
+                      else f"Not counted: {check.not_counted}")  # fmt: skip
+    elif check.late:
+        timeliness = f"Late: it was due by {long_date(check.was_due.due)} ({check.was_due.rule_id})"
+    else:
+        timeliness = f"On time: due by {long_date(check.was_due.due)} ({check.was_due.rule_id})"
     pairs = [
         ("Child", child_label(name, child_id)),
         ("Held on", long_date(held_on)),
         ("Part", PART_NAMES[part]),
         ("Timeliness", timeliness),
     ]
-    if late and late_reason:
+    if check.late and late_reason:
         pairs.append(("Why it was late", late_reason))
-    return card(
-        [heading("Record this review?"), facts(pairs),
-         text("Nothing is saved until you choose \"Record it\".", subtle=True)],
-        confirm_actions("Record it"),
-    )  # fmt: skip
+    body: list[Element] = [heading("Record this review?"), facts(pairs)]
+    if check.earlier_than is not None:
+        body.append(text(
+            f"This review was held before the latest one recorded ({long_date(check.earlier_than)})"
+            ": it is placed in its order, and the reviews after it are judged again.",
+            color="Warning",
+        ))  # fmt: skip
+        for o in check.rejudged:
+            verdict = "on time" if o.on_time else "late"
+            body.append(text(
+                f"The review of {long_date(o.review.held_on)} would now be {verdict} "
+                f"(due by {long_date(o.due.due)}, {o.due.rule_id}).", spacing="None",
+            ))  # fmt: skip
+        body.append(text(f"Next review due: {long_date(check.next_due.due)} "
+                         f"({check.next_due.rule_id}).", spacing="None"))  # fmt: skip
+    body.append(text("Nothing is saved until you choose \"Record it\".", subtle=True))
+    return card(body, confirm_actions("Record it"))
 
 
 def review_recorded_card(

@@ -129,7 +129,7 @@ class RecordReviewDialog(IroDialog):
             # With the part known, this date clashes with a review already recorded: ask again.
             await send(step.context, check.message)
             return await self.again(step, date=None)
-        if not check.late:
+        if not check.late or check.was_due is None:
             return await step.next(None)
         # A reason already given: in this dialog (asked again after a failed save), or by the
         # handler from the message ("... held yesterday, late because of a placement move").
@@ -151,8 +151,7 @@ class RecordReviewDialog(IroDialog):
         if isinstance(check, Rejected):
             return await self.not_saved(step, check.message)
         summary = record_confirm_card(self.child_name(step), values["child"]["child_id"],
-                                      held_on, part, check.was_due, check.late,
-                                      values["late_reason"])  # fmt: skip
+                                      held_on, part, check, values["late_reason"])  # fmt: skip
         return await self.confirm(step, summary)
 
     async def save_step(self, step: WaterfallStepContext) -> DialogTurnResult:

@@ -221,23 +221,58 @@ def reports_due(review_booked_for: date, rules: RuleSet) -> Deadline:
 
 @dataclass(frozen=True)
 class ReviewCheck:
-    """What recording a review on a date would mean, before it is written."""
+    """What recording a review on a date would mean, before it is written: the review is placed
+    in its true order among those recorded (a missed entry as much as the latest one) and judged
+    against the due date that applied then."""
 
-    was_due: Deadline  # the date this review was due by
+    #: The date this review was due by; None when it is not counted (a Part 2 completing its
+    #: Part 1, judged on Part 1: CIC-SPLIT).
+    was_due: Deadline | None
     late: bool
-    number: int  # 1 = initial, 2 = second, 3+ = subsequent
+    number: int  # 1 = initial, 2 = second, 3+ = subsequent (the next one's, when not counted)
+    next_due: Deadline  # the next review's due date once this one is recorded
+    #: Why it is not counted, when it is not ("Part 2 of a split review: ...").
+    not_counted: str | None = None
+    #: The Part 1 a Part 2 completes (the latest Part 1 held before it).
+    completes: date | None = None
+    #: Held before the latest review recorded: placed in its order, later ones judged again.
+    earlier_than: date | None = None
+    #: Later reviews whose judgement changes once this one is in its place.
+    rejudged: tuple[ReviewOutcome, ...] = ()
 
 
 def check_review(
     held_on: date, part: ReviewPart, looked_after_since: date | None,
-    schedule: ReviewSchedule, today: date,
+    reviews: Sequence[ReviewHeld], directions: Sequence[BroughtForward], rules: RuleSet,
+    today: date,
 ) -> ReviewCheck:  # fmt: skip
-    """May a review held on ``held_on`` be recorded, and was it late?"""
+    """May a review held on ``held_on`` be recorded, and what does it mean: late or not against
+    the due date that applied on its day, and what changes after it."""
     check_review_day(held_on, looked_after_since, today)
-    if any(o.review.held_on == held_on and o.review.part is part for o in schedule.held):
+    new = ReviewHeld(held_on, part)
+    if new in set(reviews):
         raise DomainError(f"A review on {short_date(held_on)} is already recorded.")
-    due = schedule.next_due
-    return ReviewCheck(was_due=due, late=held_on > due.due, number=schedule.next_number)
+    before = current_schedule(looked_after_since, reviews, directions, rules)
+    after = current_schedule(looked_after_since, [*reviews, new], directions, rules)
+    judged = {o.review: o for o in before.held}
+    rejudged = tuple(
+        o for o in after.held
+        if o.review != new and (o.review not in judged or judged[o.review].on_time != o.on_time)
+    )  # fmt: skip
+    later = [o.review.held_on for o in before.held if o.review.held_on > held_on]
+    earlier_than = max(later) if later else None
+    outcome = next((o for o in after.held if o.review == new), None)
+    if outcome is None:
+        reason = next((why for review, why in after.not_counted if review == new), None)
+        part1s = [r.held_on for r in reviews
+                  if r.part is ReviewPart.PART1 and r.held_on <= held_on]  # fmt: skip
+        completes = max(part1s) if part is ReviewPart.PART2 and part1s else None
+        return ReviewCheck(was_due=None, late=False, number=after.next_number,
+                           next_due=after.next_due, not_counted=reason, completes=completes,
+                           earlier_than=earlier_than, rejudged=rejudged)  # fmt: skip
+    return ReviewCheck(was_due=outcome.due, late=not outcome.on_time, number=outcome.number,
+                       next_due=after.next_due, earlier_than=earlier_than,
+                       rejudged=rejudged)  # fmt: skip
 
 
 def check_review_day(held_on: date, looked_after_since: date | None, today: date) -> None:

@@ -103,9 +103,18 @@ async def preview_review(
     """What recording this review would mean (late or not), with record_review's checks."""
     child = await child_for_change(uow, actor, child_pk, Change.RECORD_REVIEW)
     await uow.audit.child_read(actor, child.id, "review_check")
+    return await _check(uow, rules, child, held_on, part, today)
+
+
+async def _check(
+    uow: UnitOfWork, rules: RuleSet, child: ChildRow, held_on: date, part: ReviewPart,
+    today: date,
+) -> ReviewCheck:  # fmt: skip
+    """``check_review`` with the child's recorded reviews and directions."""
     check_review_day(held_on, child.looked_after_since, today)
-    schedule = await _schedule(uow, rules, child)
-    return check_review(held_on, part, child.looked_after_since, schedule, today)
+    reviews, directions = await uow.reviews.inputs(child.id)
+    return check_review(held_on, part, child.looked_after_since, reviews, directions, rules,
+                        today)  # fmt: skip
 
 
 async def preview_bring_forward(
@@ -136,9 +145,7 @@ async def record_review(
     part: ReviewPart, today: date, late_reason: str | None = None,
 ) -> RecordedReview:  # fmt: skip
     child = await child_for_change(uow, actor, child_pk, Change.RECORD_REVIEW)
-    check_review_day(held_on, child.looked_after_since, today)
-    check = check_review(held_on, part, child.looked_after_since,
-                         await _schedule(uow, rules, child), today)  # fmt: skip
+    check = await _check(uow, rules, child, held_on, part, today)
     if check.late and not (late_reason and late_reason.strip()):
         raise DomainError("This review was late: please say why, so it can be reported.")
     await uow.reviews.add_review(child.id, held_on, part, actor.id,

@@ -652,6 +652,26 @@ async def test_a_refused_answer_keeps_the_audit_of_the_read_it_showed(world: Wor
     assert [(r.entity_id, r.detail) for r in reads] == [(str(child.id), {"what": "review_check"})]
 
 
+async def test_a_missed_review_is_placed_in_its_order_and_the_later_ones_judged_again(
+    world: World,
+) -> None:
+    child = world.unique_name_child(rule="CIC-3")
+    async with world.sessions() as session:
+        held = sorted(await session.scalars(
+            select(Review.held_on).where(Review.child_pk == child.id)))  # fmt: skip
+    missed = held[-1] - timedelta(days=1)
+    assert missed > held[-2]
+    chat = Chat(world)
+    shown = await chat.start("record_review", child_pk=child.id, date=missed.isoformat(),
+                             part="full")  # fmt: skip
+    if "Why was it late?" in shown:
+        shown = await chat.say("the placement moved")
+    assert "Record this review?" in shown
+    assert (f"This review was held before the latest one recorded ({long_date(held[-1])}): it "
+            "is placed in its order") in shown  # fmt: skip
+    assert "Next review due:" in shown
+
+
 async def test_an_unclear_answer_at_confirm_asks_again_and_keeps_everything(
     world: World,
 ) -> None:
