@@ -46,7 +46,7 @@ from domain.ports import Role
 from domain.rules import RuleSet
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import Child, PeriodOfCare, Review, Staff
+from storage.models import Child, IssueResolution, PeriodOfCare, Review, Staff
 from storage.repositories.names import set_child_names
 from storage.schedule import recompute_all
 
@@ -233,7 +233,8 @@ async def bench_users(
 ) -> list[BenchUser]:
     """Alex Wilber first, then bench IROs, each with the names of their children that every
     ``(template, intent)`` in ``phrasings`` resolves to that child alone, as the handler
-    would (``understand`` with the caseload's names, then ``resolve_child``)."""
+    would (``understand`` with the caseload's names, then ``resolve_child``), and who have no
+    IR open (raising one for such a child first shows the open one and asks)."""
     from domain.permissions import visibility_for
     from storage.repositories import SqlChildRepository, SqlStaffRepository
     from understanding import (
@@ -271,10 +272,12 @@ async def bench_users(
                     [ChildCandidate(n.pk, n.child_id, n.given_name, n.family_name) for n in names]
                 )
                 shown = Counter(n.display_name for n in names)
+                open_irs = set(await session.scalars(select(IssueResolution.child_pk).where(
+                    IssueResolution.status != "resolved")))  # fmt: skip
                 usable = tuple(
                     n.display_name
                     for n in names
-                    if shown[n.display_name] == 1
+                    if shown[n.display_name] == 1 and n.pk not in open_irs
                     and all(resolves(t, i, n.display_name, n.pk, index) for t, i in phrasings)
                 )
                 if not usable:

@@ -18,15 +18,19 @@ from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
 from cards import ir_notices
 from cards.ir import (
+    ANOTHER_IR_NOT_READ,
     DESCRIPTION_EMPTY,
     DESCRIPTION_MAX,
     DESCRIPTION_TOO_LONG,
+    NOT_RAISED,
     REASONS_INPUT_ID,
     SKIP_WORDS,
     description_question,
     description_required,
     ir_confirm_card,
     ir_raised_card,
+    open_irs_card,
+    open_irs_fallback,
     reason_number_out_of_range,
     reasons_card,
     reasons_fallback,
@@ -35,7 +39,8 @@ from cards.ir import (
     stage_fallback,
     stage_not_read,
 )
-from dialogs.common import YES, IroDialog
+from cards.ir_card import ir_card
+from dialogs.common import NO, YES, IroDialog, yes_or_no
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -51,13 +56,15 @@ from domain.errors import RulesError
 from domain.permissions import Change
 from domain.rules import RuleSet
 from services.context import Services
-from services.irs import preview_stage_owner, raise_issue
+from services.ir_actions import view_ir
+from services.irs import open_irs_about, preview_stage_owner, raise_issue
 from understanding.caseload import CaseloadCache
 from understanding.dates import Canonical
 from understanding.entities import find_ir_reasons, find_stage
 from understanding.text import clean, tokenise
 
 RAISE_IR = "raise_ir"
+_ASK_ANOTHER = "raise_ir.another"
 _ASK_REASONS = "raise_ir.reasons"
 _ASK_DESCRIPTION = "raise_ir.description"
 _ASK_STAGE = "raise_ir.stage"
@@ -116,9 +123,10 @@ class RaiseIrDialog(IroDialog):
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(RAISE_IR, services, caseload, [
-            self.reasons_step, self.description_step, self.stage_step, self.confirm_step,
-            self.save_step,
+            self.open_step, self.another_step, self.reasons_step, self.description_step,
+            self.stage_step, self.confirm_step, self.save_step,
         ])  # fmt: skip
+        self.add_dialog(Ask(_ASK_ANOTHER, self.parse_another))
         self.add_dialog(Ask(_ASK_REASONS, self.parse_reasons))
         self.add_dialog(Ask(_ASK_DESCRIPTION, self.parse_description))
         self.add_dialog(Ask(_ASK_STAGE, self.parse_stage))
@@ -128,6 +136,41 @@ class RaiseIrDialog(IroDialog):
         return self.services.rules
 
     # -- steps -------------------------------------------------------------------------------------
+
+    async def open_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """A child with an IR open: show its card (with this person's buttons, so it can be
+        escalated from there) and ask whether to raise another before asking anything else."""
+        child = self.take_child(step)
+        if step.values.get("another_ok"):
+            return await step.next(child)
+        staff, pk, today = self.staff(step), self.child_pk(step), self.today()
+        references = await self.read(lambda uow: open_irs_about(uow, staff, pk))
+        if not references:
+            return await step.next(child)
+        for reference in references[:3]:
+            shown = await self.read(
+                lambda uow, ref=reference: view_ir(uow, self.rules, staff, {"ir": ref}, today)
+            )
+            if shown.view is not None:
+                await send(step.context, card_message(ir_card(shown.view, shown.rights)))
+        name = self.child_name(step)
+        return await step.begin_dialog(_ASK_ANOTHER, {
+            "prompt": card_message(open_irs_card(name, references),
+                                   open_irs_fallback(name, references)),
+            "data": {},
+        })  # fmt: skip
+
+    async def another_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        if step.result == NO:
+            return await self.not_saved(step, NOT_RAISED)
+        step.values["another_ok"] = True
+        return await step.next(step.values["child"])
+
+    async def parse_another(self, context: TurnContext, reply: Reply,
+                            data: dict[str, Any]) -> Outcome:  # fmt: skip
+        chosen = reply.value.get("confirm")
+        answer = chosen if chosen in (YES, NO) else yes_or_no(reply.text)
+        return Accepted(answer) if answer is not None else Rejected(ANOTHER_IR_NOT_READ)
 
     async def reasons_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         self.take_child(step)

@@ -46,6 +46,13 @@ async def preview_stage_owner(
     return OwnerPreview(owner=owner, has_social_worker=child.social_worker_id is not None)
 
 
+async def open_irs_about(uow: UnitOfWork, actor: StaffMember, child_pk: int) -> list[str]:
+    """The references of the child's open IRs, for someone about to raise another (who may see
+    the child: else ``ChildNotVisible``)."""
+    child = await child_for_change(uow, actor, child_pk)
+    return await uow.irs.open_references(child.id)
+
+
 @dataclass(frozen=True)
 class RaisedIr:
     reference: str

@@ -461,6 +461,12 @@ class FakeIrRecords:
         row.version += 1
         return row.version
 
+    async def open_references(self, child_pk: int) -> list[str]:
+        """The references of the child's IRs not yet resolved, oldest first."""
+        rows = [(row.ir.raised_on, ref) for ref, row in self._data.irs.items()
+                if row.child_pk == child_pk and row.ir.status is not ir_model.IRStatus.RESOLVED]
+        return [ref for _, ref in sorted(rows)]
+
     async def may_read(self, reference: str, staff_id: int, visibility: Visibility) -> bool:
         """The raiser, any owner in its history, or anyone who may see the child."""
         row = self._data.irs.get(reference)

@@ -88,6 +88,16 @@ class SqlIrRecords:
     async def may_read(self, reference: str, staff_id: int, visibility: Visibility) -> bool:
         return await may_read_ir(self.session, reference, staff_id, visibility)
 
+    async def open_references(self, child_pk: int) -> list[str]:
+        """The references of the child's IRs not yet resolved, oldest first."""
+        found = await self.session.scalars(
+            select(IssueResolution.reference)
+            .where(IssueResolution.child_pk == child_pk,
+                   IssueResolution.status != ir_model.IRStatus.RESOLVED.value)
+            .order_by(IssueResolution.raised_on, IssueResolution.id)
+        )  # fmt: skip
+        return list(found)
+
     # -- the people and the child it names ---------------------------------------------------
 
     async def staff_row(self, staff_id: int | None) -> Staff | None:

@@ -65,13 +65,19 @@ class Bot:
             return int(await session.scalar(query) or 0)
 
     async def alex_children(self) -> list[Child]:
+        """Alex's children in care with no IR open (raising one for a child who has an IR open
+        first shows it and asks whether to raise another)."""
         async with session_factory(self.engine)() as session:
             alex = await session.scalar(select(Staff.id).where(Staff.email == ALEX.email))
+            open_irs = select(IssueResolution.child_pk).where(
+                IssueResolution.status != "resolved", IssueResolution.child_pk.is_not(None)
+            )
             found = await session.scalars(
                 select(Child)
-                .where(Child.iro_id == alex, Child.looked_after_since.is_not(None))
+                .where(Child.iro_id == alex, Child.looked_after_since.is_not(None),
+                       Child.id.not_in(open_irs))
                 .order_by(Child.id)
-            )
+            )  # fmt: skip
             return list(found)
 
     async def stored_state(self) -> list[tuple[str, str, str]]:

@@ -21,7 +21,7 @@ import dataclasses
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -85,22 +85,26 @@ class World:
     staff: dict[str, StaffMember]  # by e-mail
     mine: list[Child]  # Alex's children (detached rows)
     others: list[Child]  # children Alex may not see
+    open_irs: set[int] = field(default_factory=set)  # children with an IR not yet resolved
 
     def child(self, **where: Any) -> Child:
         return next(c for c in self.mine if all(getattr(c, k) == v for k, v in where.items()))
 
     def unique_name_child(self, rule: str | None = None) -> Child:
-        """One of Alex's children with a family name no other child of his shares."""
+        """One of Alex's children with a family name no other child of his shares (and no IR
+        open: raising one for such a child first asks whether to raise another)."""
         families = [c.family_name for c in self.mine]
         return next(
             c for c in self.mine
             if families.count(c.family_name) == 1 and (rule is None or c.next_review_rule == rule)
-            and c.next_review_due and c.next_review_due > TODAY
+            and c.next_review_due and c.next_review_due > TODAY and c.id not in self.open_irs
         )  # fmt: skip
 
     def shared_family(self) -> tuple[str, list[Child]]:
         families = [c.family_name for c in self.mine]
-        family = next(f for f in families if families.count(f) > 1)
+        family = next(f for f in families if families.count(f) > 1
+                      and not any(c.id in self.open_irs for c in self.mine
+                                  if c.family_name == f))  # fmt: skip
         return family, [c for c in self.mine if c.family_name == family]
 
 
@@ -112,10 +116,13 @@ async def world(sessions: async_sessionmaker[AsyncSession]) -> World:
         staff = {s.email: to_staff_member(s) for s in await session.scalars(select(Staff))}
         alex = staff["alexw@example.com"]
         children = list(await session.scalars(select(Child).order_by(Child.id)))
+        open_irs = set(await session.scalars(select(IssueResolution.child_pk).where(
+            IssueResolution.status != "resolved")))  # fmt: skip
     mine = [c for c in children if alex.id in (c.iro_id, c.covering_iro_id)]
     others = [c for c in children if alex.id not in (c.iro_id, c.covering_iro_id)]
     services = Services(sessions, RULES, clock=lambda: TODAY)
-    return World(sessions, services, SqlAlchemyStorage(sessions), alex, staff, mine, others)
+    return World(sessions, services, SqlAlchemyStorage(sessions), alex, staff, mine, others,
+                 open_irs)
 
 
 async def row_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
@@ -253,6 +260,29 @@ class Chat:
 
 
 # -- raise an IR -----------------------------------------------------------------------------------
+
+
+async def test_raising_an_ir_for_a_child_with_one_open_names_it_first(world: World) -> None:
+    child = next(c for c in world.mine if c.id in world.open_irs)
+    async with world.sessions() as session:
+        [open_ref] = await session.scalars(select(IssueResolution.reference).where(
+            IssueResolution.child_pk == child.id,
+            IssueResolution.status != "resolved"))  # fmt: skip
+    before = await row_counts(world.sessions)
+    chat = Chat(world)
+    shown = await chat.start("raise_ir", child_pk=child.id)
+    # The open IR's own card (with Alex's buttons), then the question; no reasons asked yet.
+    assert f"Issues Resolution {open_ref}" in shown
+    assert f"already has an open Issues Resolution: {open_ref}" in shown
+    assert "Raise another IR about a different issue?" in shown and "Why are you" not in shown
+    assert "Please reply" in await chat.say("hmm")  # unclear: asked again
+    shown = await chat.press("Don't raise")
+    assert chat.result["saved"] is False and "no IR was raised" in shown
+    assert await row_counts(world.sessions) == before
+    # Another issue about the same child: on, to the reasons.
+    await chat.start("raise_ir", child_pk=child.id)
+    shown = await chat.say("yes")
+    assert f"Why are you raising an IR about {name_of(child)}?" in shown
 
 
 async def test_raise_ir_typed_end_to_end(world: World) -> None:

@@ -30,13 +30,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from cards import ir_notices
 from cards.ir_card import ir_card
 from domain import issues_resolution as ir_model
+from domain.errors import ChildNotVisible
 from domain.issues_resolution import IRStatus
 from domain.permissions import NO_RIGHTS, visibility_for
 from domain.ports import NOTHING, SYSTEM, Role, StaffMember
 from domain.rules import load_rules
 from services.ir_actions import CardActionResult, CardVerb, Outcome, Why, act_on_ir, view_ir
 from services.ir_cards import enqueue_for_events, prepare_delivery, record_delivery
-from services.irs import preview_stage_owner, raise_issue
+from services.irs import open_irs_about, preview_stage_owner, raise_issue
 from services.unit_of_work import IrRecords, UnitOfWork
 from storage.dispatch_queue import REPORT_TO
 from storage.models import (
@@ -442,6 +443,23 @@ async def test_the_social_worker_may_not_escalate(world: World) -> None:
 
 
 @EVERY_BACKEND
+async def test_the_open_irs_about_a_child_are_the_unresolved_ones(world: World) -> None:
+    async with world.uow() as uow:
+        assert await open_irs_about(uow, world.iro, world.child_pk) == []
+    first, second = await world.raise_ir(), await world.raise_ir("2")
+    async with world.uow() as uow:
+        assert await open_irs_about(uow, world.iro, world.child_pk) == [first, second]
+    resolved = await world.act(world.iro, CardVerb.RESOLVE,
+                               {"ir": first, "version": 1, "outcome": "Sorted."})
+    assert resolved.outcome is Outcome.DONE
+    async with world.uow() as uow:
+        assert await open_irs_about(uow, world.iro, world.child_pk) == [second]
+    with pytest.raises(ChildNotVisible):
+        async with world.uow() as uow:
+            await open_irs_about(uow, world.outsider, world.child_pk)
+
+
+@EVERY_BACKEND
 async def test_escalating_to_stage_2_then_resolving(world: World) -> None:
     ref = await world.raise_ir()
     await world.act(world.team_manager, CardVerb.RESPOND,
@@ -730,7 +748,7 @@ async def test_the_fake_and_sqlite_end_the_same_for_any_clicks(
 @pytest.mark.parametrize("records", [FakeIrRecords, SqlIrRecords])
 def test_the_ir_records_have_every_method_of_the_protocol(records: Any) -> None:
     names = [n for n, v in vars(IrRecords).items() if inspect.isfunction(v) and n[0] != "_"]
-    assert len(names) == 16  # guards against passing over an empty or shrunken protocol
+    assert len(names) == 17  # guards against passing over an empty or shrunken protocol
     for name in names:
         wanted = inspect.signature(getattr(IrRecords, name))
         found = inspect.signature(getattr(records(None), name))  # bound: no self
