@@ -66,6 +66,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CONFIRM = "confirm"
+#: Values key: what ``first_check`` found before the first question.
+FIRST_CHECK = "_first_check"
 _RETRY = "_retry_save"
 #: The key this dialog's write is made under (``storage.dialog_saves``): one per dialog run.
 SAVE_KEY = "_save_key"
@@ -173,12 +175,20 @@ class IroDialog(ComponentDialog):
         If not, say who can, and end (nothing asked, nothing saved)."""
         child = self.take_child(step)
         staff, pk = self.staff(step), int(child["pk"])
-        refused = await self.check(
-            lambda uow: check_may_change(uow, staff, pk, self.change)
-        )
-        if isinstance(refused, Rejected):
-            return await self.not_saved(step, f"{refused.message} Nothing was saved.")
+        try:
+            # Reads only, outside a transaction (one round trip a statement on PostgreSQL): it
+            # runs at every dialog's start, so it is kept as cheap as a question.
+            async with self.services.answering() as uow:
+                step.values[FIRST_CHECK] = await self.first_check(uow, staff, pk)
+        except DomainError as exc:
+            return await self.not_saved(step, f"{exc} Nothing was saved.")
         return await step.next(child)
+
+    async def first_check(self, uow: SqlUnitOfWork, staff: StaffMember, child_pk: int) -> Any:
+        """What the dialog checks before its first question (a DomainError refuses); what it
+        returns is kept in the values as ``FIRST_CHECK``, JSON, for the steps after."""
+        await check_may_change(uow, staff, child_pk, self.change)
+        return None
 
     @staticmethod
     def take_child(step: WaterfallStepContext) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from cards.ir import (
     stage_not_read,
 )
 from cards.ir_card import ir_card
-from dialogs.common import NO, YES, IroDialog, yes_or_no
+from dialogs.common import FIRST_CHECK, NO, YES, IroDialog, yes_or_no
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -54,10 +54,12 @@ from dialogs.prompts import (
 )
 from domain.errors import RulesError
 from domain.permissions import Change
+from domain.ports import StaffMember
 from domain.rules import RuleSet
 from services.context import Services
 from services.ir_actions import view_ir
 from services.irs import open_irs_about, preview_stage_owner, raise_issue
+from services.unit_of_work import SqlUnitOfWork
 from understanding.caseload import CaseloadCache
 from understanding.dates import Canonical
 from understanding.entities import find_ir_reasons, find_stage
@@ -137,14 +139,19 @@ class RaiseIrDialog(IroDialog):
 
     # -- steps -------------------------------------------------------------------------------------
 
+    async def first_check(self, uow: SqlUnitOfWork, staff: StaffMember, child_pk: int) -> Any:
+        """May raise an IR about this child (else refused), and which IRs are open about them:
+        one read, before the first question."""
+        return await open_irs_about(uow, staff, child_pk)
+
     async def open_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """A child with an IR open: show its card (with this person's buttons, so it can be
         escalated from there) and ask whether to raise another before asking anything else."""
         child = self.take_child(step)
         if step.values.get("another_ok"):
             return await step.next(child)
-        staff, pk, today = self.staff(step), self.child_pk(step), self.today()
-        references = await self.read(lambda uow: open_irs_about(uow, staff, pk))
+        staff, today = self.staff(step), self.today()
+        references: list[str] = step.values.get(FIRST_CHECK) or []
         if not references:
             return await step.next(child)
         for reference in references[:3]:

@@ -47,9 +47,9 @@ async def preview_stage_owner(
 
 
 async def open_irs_about(uow: UnitOfWork, actor: StaffMember, child_pk: int) -> list[str]:
-    """The references of the child's open IRs, for someone about to raise another (who may see
-    the child: else ``ChildNotVisible``)."""
-    child = await child_for_change(uow, actor, child_pk)
+    """The references of the child's open IRs, for someone about to raise another: who may see
+    the child (else ``ChildNotVisible``) and raise an IR about them (else ``NotPermitted``)."""
+    child = await child_for_change(uow, actor, child_pk, Change.RAISE_IR)
     return await uow.irs.open_references(child.id)
 
 
