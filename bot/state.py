@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from datetime import datetime
 
 from botbuilder.core import ConversationState, Storage, TurnContext
 from botbuilder.core.bot_state import CachedBotState
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import state_json
 from storage.audit import AuditValues
@@ -140,25 +139,12 @@ class SqlAlchemyStorage(Storage):
         async with self.store.transaction() as connection:
             await self.store.write_serialised(connection, pending)
 
-    async def write_serialised(
-        self,
-        connection: AsyncConnection | AsyncSession,
-        pending: Iterable[tuple[str, str, str | None]],
-    ) -> None:
-        """``StateStore.write_serialised``: items already serialised, in ``connection``'s
-        transaction."""
-        await self.store.write_serialised(connection, pending)
-
     async def write_with_audits(
         self, item: tuple[str, str, str | None] | None, audits: Sequence[AuditValues]
     ) -> None:
         """``StateStore.write_with_audits``: a serialised item and audit entries, both or
         neither."""
         await self.store.write_with_audits(item, audits)
-
-    def transaction(self) -> AsyncContextManager[AsyncConnection]:
-        """A connection in a transaction of its own, committed when the block ends normally."""
-        return self.store.transaction()
 
     async def delete(self, keys: Iterable[str] | None) -> None:
         """Remove the items stored under ``keys``; unknown keys are ignored."""

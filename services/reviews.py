@@ -69,10 +69,8 @@ async def schedule_of(
     that shows the refusal commits the unit of work rather than letting the error roll it back.
     """
     pk = child.pk if isinstance(child, ChildSummary) else child.id
-    if child.looked_after_since is None:
-        await uow.audit.child_read(actor, pk, what)
-        return current_schedule(None, [], [], rules)
-    reviews, directions = await uow.reviews.inputs(pk)
+    reviews, directions = ([], []) if child.looked_after_since is None \
+        else await uow.reviews.inputs(pk)  # fmt: skip
     # Audited after the reads (same transaction, committed with them): on SQLite the insert
     # takes the write lock, held to the commit, so it is not held through the reads.
     await uow.audit.child_read(actor, pk, what)
@@ -156,9 +154,8 @@ async def record_review(
         "review.record", actor_staff_id=actor.id, entity_type="child", entity_id=child.id,
         detail={"held_on": held_on.isoformat(), "part": part.value, "late": check.late},
     )  # fmt: skip
-    schedule = await _schedule(uow, rules, child)
     return RecordedReview(
-        next_due=schedule.next_due,
+        next_due=check.next_due,  # the check placed this review among the others already
         decisions_due=decisions_due(held_on, rules),
         minutes_due=minutes_due(held_on, rules),
         late=check.late,

@@ -23,7 +23,7 @@ from domain.paperwork import Paperwork
 from domain.ports import ChildRepository, StaffMember, StaffRepository, Visibility
 from domain.reviews import BroughtForward, ReviewHeld, ReviewPart
 from domain.rules import RuleSet
-from storage.audit import record_audit
+from storage.audit import audit_child_read, record_audit
 from storage.dialog_saves import SqlDialogSaves
 from storage.repositories import SqlChildRepository, SqlStaffRepository
 from storage.repositories.ir_records import SqlIrRecords
@@ -211,9 +211,7 @@ class SqlAuditLog:
 
     async def child_read(self, staff: StaffMember, child_pk: int, what: str) -> None:
         """A child's record shown to ``staff`` (``what``: which answer or check read it)."""
-        await record_audit(self.session, "child.read", actor_staff_id=staff.id,
-                           entity_type="child", entity_id=child_pk,
-                           detail={"what": what})  # fmt: skip
+        await audit_child_read(self.session, staff, child_pk, what)
 
 
 class SqlUnitOfWork:
