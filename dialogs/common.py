@@ -175,13 +175,10 @@ class IroDialog(ComponentDialog):
         If not, say who can, and end (nothing asked, nothing saved)."""
         child = self.take_child(step)
         staff, pk = self.staff(step), int(child["pk"])
-        try:
-            # Reads only, outside a transaction (one round trip a statement on PostgreSQL): it
-            # runs at every dialog's start, so it is kept as cheap as a question.
-            async with self.services.answering() as uow:
-                step.values[FIRST_CHECK] = await self.first_check(uow, staff, pk)
-        except DomainError as exc:
-            return await self.not_saved(step, f"{exc} Nothing was saved.")
+        found = await self.check(lambda uow: self.first_check(uow, staff, pk))
+        if isinstance(found, Rejected):
+            return await self.not_saved(step, f"{found.message} Nothing was saved.")
+        step.values[FIRST_CHECK] = found
         return await step.next(child)
 
     async def first_check(self, uow: SqlUnitOfWork, staff: StaffMember, child_pk: int) -> Any:
@@ -215,18 +212,20 @@ class IroDialog(ComponentDialog):
         return self.services.today()
 
     async def read(self, action: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
-        """Run a read-only preview in its own unit of work (its audit entry commits with it)."""
-        async with self.services.unit_of_work() as uow:
+        """Run a read-only preview: reads outside a transaction (one round trip a statement on
+        PostgreSQL), in the session that refuses writes, its audit entries written after it
+        (``Services.answering``, as a question's are)."""
+        async with self.services.answering() as uow:
             return await action(uow)
 
     async def check(self, action: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T | Rejected:
         """A preview whose DomainError becomes a message saying what is wrong.
 
-        Caught inside the unit of work, so it still commits: a refusal can show part of the
-        child's record ("... before this period of care began (19 December 2025)"), and the
-        read the preview audited before refusing must not be rolled back with it.
+        Caught inside the preview, so its audit entries are still written: a refusal can show
+        part of the child's record ("... before this period of care began (19 December 2025)"),
+        and the read the preview audited before refusing must not be lost with it.
         """
-        async with self.services.unit_of_work() as uow:
+        async with self.services.answering() as uow:
             try:
                 return await action(uow)
             except DomainError as exc:
