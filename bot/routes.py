@@ -22,7 +22,12 @@ from dataclasses import dataclass
 
 from bot import answers
 from bot.answers import Asked, Reply
-from cards.common import DIDNT_UNDERSTAND, NOTHING_TO_CANCEL, help_card
+from cards.common import (
+    DIDNT_UNDERSTAND,
+    NOTES_BELONG_IN_THE_RECORD,
+    NOTHING_TO_CANCEL,
+    help_card,
+)
 from dialogs import BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT, RAISE_IR, RECORD_REVIEW
 from domain.permissions import Change, who_may
 from domain.ports import StaffMember
@@ -60,6 +65,16 @@ ROUTES: dict[Intent, Route] = {
     Intent.THANKS: Route(reply=lambda _: Reply(text="You're welcome.")),
     Intent.CANCEL: Route(reply=lambda _: Reply(text=NOTHING_TO_CANCEL)),
     Intent.UNKNOWN: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
+    # Notes are not kept here: said plainly, with what can be recorded instead.
+    Intent.ADD_NOTE: Route(reply=lambda _: Reply(text=NOTES_BELONG_IN_THE_RECORD)),
+    # Being built (issue 17, items 7 and 8); understand() does not return these yet.
+    Intent.CHILD_DETAILS: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
+    Intent.BOOKED_REVIEWS: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
+    Intent.MY_CASELOAD: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
+    Intent.RESPOND_IR: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
+    Intent.DECLINE_IR: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
+    Intent.RESOLVE_IR: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
+    Intent.REFER_IR: Route(reply=lambda _: Reply(text=DIDNT_UNDERSTAND)),
     Intent.NEXT_REVIEW: Route(answer=answers.next_review, needs_child=True,
                               use_case="services.reviews.schedule_of"),
     Intent.EXPLAIN: Route(answer=answers.explain, needs_child=True,

@@ -47,6 +47,11 @@ CANCELLED = "Cancelled: nothing was saved."
 FINISHED_QUESTION = (
     "That question has already finished, so the button did nothing. What would you like to do?"
 )
+NOTES_BELONG_IN_THE_RECORD = (
+    "I don't keep notes: a note about a child belongs in their case record, where their social "
+    "worker and the service can see it. I can record a review, book one, bring one forward, "
+    "record decisions or minutes sent, or raise an IR: type \"help\" to see how."
+)
 NOTHING_TO_CANCEL = "There's nothing to cancel. What would you like to do?"
 BUSY = (
     "I was still working on your previous message, so I couldn't take this one. "

@@ -19,19 +19,24 @@ from understanding.children import (
 from understanding.dates import DateReading, Direction, read_date
 from understanding.model import (
     CHILD_INTENTS,
+    IR_ACTION_INTENTS,
+    ChildDetail,
     ChildRef,
     ChildRefKind,
     ConversationContext,
     DuePeriod,
     Intent,
     IrScope,
+    Scope,
     Understanding,
 )
 from understanding.understand import understand
 
 __all__ = [
     "CHILD_INTENTS",
+    "IR_ACTION_INTENTS",
     "ChildCandidate",
+    "ChildDetail",
     "ChildIndex",
     "ChildRef",
     "ChildRefKind",
@@ -43,6 +48,7 @@ __all__ = [
     "Intent",
     "IrScope",
     "ResolutionKind",
+    "Scope",
     "Understanding",
     "child_index",
     "read_date",

@@ -30,6 +30,14 @@ class Intent(StrEnum):
     CP_CONFERENCE_DUE = "CP_CONFERENCE_DUE"  # child protection conference due (one child or a list)
     IR_SUMMARY = "IR_SUMMARY"  # the service's IR figures for a period (QA managers)
     REVIEW_SUMMARY = "REVIEW_SUMMARY"  # the service's review figures for a period (QA managers)
+    CHILD_DETAILS = "CHILD_DETAILS"  # a fact about one child: SW, IRO, date in care, age, UASC
+    BOOKED_REVIEWS = "BOOKED_REVIEWS"  # the reviews booked (for one child, or mine)
+    MY_CASELOAD = "MY_CASELOAD"  # the children I have: how many, who (or a team's, a service's)
+    RESPOND_IR = "RESPOND_IR"  # answer an IR's current stage (its owner), by text
+    DECLINE_IR = "DECLINE_IR"  # decline an IR's current stage (its owner), by text
+    RESOLVE_IR = "RESOLVE_IR"  # resolve an IR (the raising IRO or a QA manager), by text
+    REFER_IR = "REFER_IR"  # refer an IR to Cafcass (the raising IRO or a QA manager), by text
+    ADD_NOTE = "ADD_NOTE"  # "add a note to Ivy's record": notes belong in the case record
     HELP = "HELP"
     CANCEL = "CANCEL"
     GREETING = "GREETING"
@@ -42,8 +50,33 @@ class Intent(StrEnum):
 CHILD_INTENTS = frozenset({
     Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.RECORD_REVIEW, Intent.RECORD_SENT,
     Intent.BOOK_REVIEW, Intent.BRING_FORWARD, Intent.RAISE_IR, Intent.ESCALATE_IR, Intent.MY_IRS,
-    Intent.IR_STATUS, Intent.CP_CONFERENCE_DUE,
+    Intent.IR_STATUS, Intent.CP_CONFERENCE_DUE, Intent.CHILD_DETAILS, Intent.BOOKED_REVIEWS,
+    Intent.ADD_NOTE,
 })  # fmt: skip
+
+#: The IR actions a message can ask for, each the same use case as the card's button.
+IR_ACTION_INTENTS = frozenset({
+    Intent.ESCALATE_IR, Intent.RESPOND_IR, Intent.DECLINE_IR, Intent.RESOLVE_IR, Intent.REFER_IR,
+})  # fmt: skip
+
+
+class ChildDetail(StrEnum):
+    """Which fact about a child a CHILD_DETAILS question asks for (None: all of them)."""
+
+    SOCIAL_WORKER = "social_worker"
+    IRO = "iro"
+    CARE_START = "care_start"  # when they came into care (the current period of care)
+    AGE = "age"  # and date of birth
+    UASC = "uasc"
+    LEGAL_STATUS = "legal_status"  # not held by the store: said plainly
+
+
+class Scope(StrEnum):
+    """Whose children a listing means: "my", "the team's", "the whole service's"."""
+
+    MINE = "mine"
+    TEAM = "team"  # the team or service area the user works in
+    SERVICE = "service"  # every child in care
 
 
 class IrScope(StrEnum):
@@ -114,3 +147,7 @@ class Understanding:
     # RECORD_SENT only: "decisions", "minutes" or both, as the message names them.
     paperwork: tuple[str, ...] = ()
     summary: SummaryQuestion | None = None  # IR_SUMMARY and REVIEW_SUMMARY only
+    detail: ChildDetail | None = None  # CHILD_DETAILS only; None means all the details held
+    #: DUE_FOR_ME, MY_CASELOAD, BOOKED_REVIEWS: whose children (None means the user's own).
+    scope: Scope | None = None
+    count_only: bool = False  # MY_CASELOAD: "how many ..." rather than "list ..."
