@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from understanding.model import Intent
+from understanding.model import ChildDetail, Intent, Scope
 
 THRESHOLD = 2.5
 
@@ -29,6 +29,8 @@ class Facts:
     overdue: bool
     has_ir_reasons: bool
     past_date: bool  # an explicit numeric date before today
+    #: The last message was about one IR (a status, an action): "it" can mean that IR.
+    it_is_an_ir: bool = False
 
 
 def _c(pattern: str) -> re.Pattern[str]:
@@ -128,6 +130,62 @@ _CUES: tuple[tuple[Intent, re.Pattern[str], float], ...] = (
     (Intent.DUE_FOR_ME, _c(r"\b(?:my|me|i|mine|caseload)\b"), 1),
     (Intent.DUE_FOR_ME, _c(r"\breviews\b"), 1),
     (Intent.DUE_FOR_ME, _c(r"\b(?:what|which|anything|any|list|show)\b"), 0.5),
+    # A fact about one child (which fact: ``DETAILS``); "tell me about Jamie" asks for them all.
+    (Intent.CHILD_DETAILS, _c(r"\btell me about\b|\bdetails\b|\binformation (?:on|about|for)\b"
+                              r"|\bwho is\b(?! (?:due|overdue|late))"), 3),
+    # The reviews booked: a question with "booked" in it ("what have I got booked?").
+    (Intent.BOOKED_REVIEWS, _c(r"\bbookings\b"), 3),
+    # The children on a caseload.
+    (Intent.MY_CASELOAD, _c(r"\bhow many (?:children|kids|young people|cic|cases|child)\b"
+                            r"|\bnumber of (?:children|kids|young people|cic|cases)\b"), 6),
+    (Intent.MY_CASELOAD, _c(r"\b(?:list|show|who are|who is|who's)\b(?: \S+){0,3} "
+                            r"(?:children|kids|young people|cases|caseload)\b"), 4),
+    (Intent.MY_CASELOAD, _c(r"\bcaseload\b|\bmy (?:children|kids|cases)\b"
+                            r"|\bwho do (?:i|we) have\b"), 3),
+    # The IR actions a message can take (guarded in ``score``: an IR must be meant).
+    (Intent.RESPOND_IR, _c(r"\b(?:respond|reply|response|answer)\b"), 4),
+    (Intent.DECLINE_IR, _c(r"\b(?:decline|declined|reject|rejected|refuse|turn down"
+                           r"|do not accept|don't accept|dont accept|not accepted)\b"), 6),
+    (Intent.RESOLVE_IR, _c(r"\b(?:resolve|resolved|close|closed|sorted|settled)\b"), 6),
+    (Intent.REFER_IR, _c(r"\bcafcass\b"), 8),
+    (Intent.REFER_IR, _c(r"\b(?:refer|referral|referred)\b"), 3),
+    # Notes: not kept here (the route says where they belong), but never a review recorded.
+    (Intent.ADD_NOTE, _c(r"\b(?:add|make|put|leave|write|record|log|take)\b(?: \S+){0,3} "
+                         r"(?:note|notes)\b|\bnote (?:on|to|for|that|in)\b|\bcase note\b"), 9),
+)
+
+#: Which fact a CHILD_DETAILS question asks for (checked in this order).
+DETAILS: tuple[tuple[ChildDetail, re.Pattern[str]], ...] = (
+    (ChildDetail.LEGAL_STATUS, _c(r"\blegal (?:status|order)\b|\b(?:section|s) ?(?:20|31)\b"
+                                  r"|\b(?:interim )?care order\b|\bplacement order\b")),
+    (ChildDetail.UASC, _c(r"\b(?:uasc|unaccompanied|asylum)\b")),
+    (ChildDetail.CARE_START, _c(
+        r"\b(?:come|came|coming|go|went|enter|entered|brought) (?:in ?to|in) care\b"
+        r"|\b(?:become|became|been) (?:looked after|cic)\b|\bin care since\b"
+        r"|\blooked after since\b|\bdate (?:in|into) care\b|\b(?:start|started) (?:of )?care\b"
+        r"|\bhow long\b.*\bin care\b|\bperiod of care\b|\bcare start\b")),
+    (ChildDetail.AGE, _c(r"\bhow old\b|\bage\b|\baged\b|\bdob\b|\bdate of birth\b"
+                         r"|\bbirthday\b|\bborn\b")),
+    (ChildDetail.SOCIAL_WORKER, _c(r"\b(?:social worker|sw|allocated worker|case worker"
+                                   r"|caseworker)\b")),
+    (ChildDetail.IRO, _c(r"\b(?:iro|reviewing officer)\b")),
+)
+
+_ASKS_FOR = _c(r"\b(?:tell me|remind me|need to know|check|confirm|find out|look up)\b")
+_TEAM = _c(r"\b(?:team|team's|teams|service area|area|our|everyone's|everybody's|colleagues)\b")
+_SERVICE = _c(r"\b(?:whole service|the service|service wide|across the service|all children"
+              r"|every child|all the children|all cic|all looked after|authority|la wide"
+              r"|everyone)\b")
+
+# A question about the record, not a request to change it: "what have I got booked?", "show
+# me the IR for Ivy". A polite request ("can you book ...", "I need to raise ...") is not one.
+QUESTION = _c(
+    r"^(?:when|what|what's|whats|which|who|whose|who's|why|how|is|are|has|have|was|were|does"
+    r"|show|list|tell me|any|anything|where)\b|\?$"
+)
+REQUEST = _c(
+    r"^(?:(?:can|could|would|will) (?:you|u|i|we)|(?:i|we) (?:need|want|would like|'d like)"
+    r"|please|pls|plz)\b"
 )
 
 # The scope of "my IRs".
@@ -158,6 +216,8 @@ _THANKS_WORDS = frozenset({
 _FOLLOW_UP = _c(r"^(?:and|what about|how about|same for|also|then|ok|okay)\b")
 
 PRIORITY = (
+    Intent.ADD_NOTE, Intent.REFER_IR, Intent.DECLINE_IR, Intent.RESOLVE_IR, Intent.RESPOND_IR,
+    Intent.MY_CASELOAD, Intent.CHILD_DETAILS, Intent.BOOKED_REVIEWS,
     Intent.BRING_FORWARD, Intent.ESCALATE_IR, Intent.RAISE_IR, Intent.IR_STATUS, Intent.MY_IRS,
     Intent.CP_CONFERENCE_DUE, Intent.EXPLAIN, Intent.BOOK_REVIEW, Intent.RECORD_SENT,
     Intent.RECORD_REVIEW, Intent.NEXT_REVIEW, Intent.DUE_FOR_ME,
@@ -213,6 +273,30 @@ def score(text: str, facts: Facts) -> dict[Intent, float]:
         scores[Intent.IR_STATUS] += 3
         scores[Intent.ESCALATE_IR] += 1
         scores[Intent.RAISE_IR] = 0.0  # a reference means the IR exists already
+    # An action on an IR needs one IR meant: a reference, "the IR" (not a list), or "it"
+    # straight after one was discussed. "IRs waiting for my response" lists them.
+    one_ir = facts.has_ir_ref or bool(_SINGULAR_IR.search(text)) or (
+        facts.it_is_an_ir and bool(re.search(r"\b(?:it|this|that|this one|that one)\b", text)))
+    plural = bool(re.search(rf"\b{_IRS}\b", text))
+    for action in (Intent.RESPOND_IR, Intent.DECLINE_IR, Intent.RESOLVE_IR, Intent.REFER_IR):
+        awaiting = action is Intent.RESPOND_IR and not facts.has_ir_ref \
+            and bool(SCOPE_AWAITING.search(text))  # "IRs I need to respond to" lists them
+        if not one_ir or plural or awaiting:
+            scores[action] = 0.0
+        elif scores[action]:
+            scores[action] += 3  # the verb and the IR together outweigh the status words
+    if facts.it_is_an_ir and not any_ir and re.search(r"\b(?:it|this|that)\b", text):
+        scores[Intent.ESCALATE_IR] = max(scores[Intent.ESCALATE_IR], 5.0 if re.search(
+            r"\bescalat\w*\b", text) else 0.0)  # fmt: skip
+    if detail_of(text) is not None and (QUESTION.search(text) or _ASKS_FOR.search(text)):
+        # Asked about ("who is Kai's SW?"), not mentioned ("late because the SW was off").
+        scores[Intent.CHILD_DETAILS] += 5 if facts.has_child else 2
+    elif not facts.has_child:
+        scores[Intent.CHILD_DETAILS] = 0.0
+    if re.search(r"\bbooked\b", text) and QUESTION.search(text) and not REQUEST.search(text):
+        scores[Intent.BOOKED_REVIEWS] += 6  # "what have I got booked?" asks; it books nothing
+    if re.search(r"\b(?:due|overdue|late|reviews|conferences?|irs?)\b", text) or facts.overdue:
+        scores[Intent.MY_CASELOAD] = max(0.0, scores[Intent.MY_CASELOAD] - 4)
     if facts.has_period:
         scores[Intent.DUE_FOR_ME] += 2.5
     elif facts.has_date and re.search(r"\bdue\b(?! to\b)", text):
@@ -229,6 +313,23 @@ def score(text: str, facts: Facts) -> dict[Intent, float]:
     if re.search(r"\b(?:when|what date)\b", text) and not facts.past_date:
         scores[Intent.RECORD_REVIEW] = max(0.0, scores[Intent.RECORD_REVIEW] - 3)
     return scores
+
+
+def detail_of(text: str) -> ChildDetail | None:
+    """Which fact about a child the words ask for, if any."""
+    for detail, pattern in DETAILS:
+        if pattern.search(text):
+            return detail
+    return None
+
+
+def scope_of(text: str) -> Scope | None:
+    """ "across the team" / "the whole service"; None means the user's own."""
+    if _SERVICE.search(text):
+        return Scope.SERVICE
+    if _TEAM.search(text):
+        return Scope.TEAM
+    return None
 
 
 def mentions_ir(text: str) -> bool:

@@ -128,6 +128,8 @@ class ConversationContext:
     # ChildIndex.name_tokens. Optional: with it, names that are also words ("Will", "Hope") are
     # recognised when they are written as names, and stray words next to a name are left out.
     known_names: frozenset[str] = frozenset()
+    #: The IR last discussed (a status shown, an action taken): "escalate it" means that one.
+    last_ir: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +153,9 @@ class Understanding:
     #: DUE_FOR_ME, MY_CASELOAD, BOOKED_REVIEWS: whose children (None means the user's own).
     scope: Scope | None = None
     count_only: bool = False  # MY_CASELOAD: "how many ..." rather than "list ..."
+    #: How strongly the words said the intent (0 when it came from context or a bare name):
+    #: an open dialog takes a message this confident in another request as an interruption.
+    score: float = 0.0
+    #: A change asked about as a question ("have I recorded Ivy's review?"): the handler asks
+    #: whether the change is wanted before starting it.
+    unsure: bool = False

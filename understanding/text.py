@@ -256,6 +256,11 @@ messages teams chat bot bots assistant computer laptop system systems password l
 appointment appointments contact contacts address number numbers id ids reference ref refs
 child's childs them themselves herself himself they their theirs he she it
 there's ones one's
+uasc unaccompanied asylum seeker seeking dob birth born birthday old age aged legal section
+s20 s31 order orders interim note notes noted cafcass refer referral referred refer decline
+declined declining reject rejected refuse refused resolve resolved resolving close closed sorted
+outcome agreed agree disagree details detail cases caseloads area areas looked since became
+become entered allocated whose who's how many number count total across everyone everybody
 dont cant wont didnt doesnt hasnt havent isnt wasnt arent werent shouldnt couldnt wouldnt
 """.split()  # noqa: SIM905 - a word list reads better as text
 
@@ -270,7 +275,8 @@ CORRECTABLE = (
     "finished", "respond", "response", "waiting", "awaiting", "thanks", "morning", "afternoon",
     "evening", "hello", "between", "before", "until", "coming", "upcoming", "calculated",
     "informal", "stage", "commands", "nevermind", "statutory", "proceedings", "provider",
-    "education", *WEEKDAYS, *MONTHS,
+    "education", "cafcass", "decline", "resolve", "resolved", "caseload", "unaccompanied",
+    *WEEKDAYS, *MONTHS,
 )  # fmt: skip
 _CORRECTABLE_LIST = list(CORRECTABLE)
 

@@ -18,18 +18,23 @@ from understanding.dates import (
     find_periods,
 )
 from understanding.intents import (
+    QUESTION,
+    REQUEST,
     SCOPE_AWAITING,
     SCOPE_RAISED,
     THRESHOLD,
     Facts,
     best,
+    detail_of,
     is_follow_up,
     mentions_ir,
+    scope_of,
     score,
     whole_message_intent,
 )
 from understanding.model import (
     CHILD_INTENTS,
+    IR_ACTION_INTENTS,
     ChildRef,
     ChildRefKind,
     ConversationContext,
@@ -59,6 +64,25 @@ _CHILD_FOLLOW_UPS = frozenset(
 
 
 _SUMMARY_INTENT = {Topic.IRS: Intent.IR_SUMMARY, Topic.REVIEWS: Intent.REVIEW_SUMMARY}
+
+#: The intents that change the record (each starts a dialog that writes after a yes).
+WRITE_INTENTS = frozenset({
+    Intent.RECORD_REVIEW, Intent.RECORD_SENT, Intent.BOOK_REVIEW, Intent.BRING_FORWARD,
+    Intent.RAISE_IR, *IR_ACTION_INTENTS,
+})  # fmt: skip
+#: A question about a change reads the record instead: "what have I got booked?" lists the
+#: bookings, "show me the IR for Ivy" shows it. Writes with no question to read are unsure.
+_READ_INSTEAD = {
+    Intent.BOOK_REVIEW: Intent.BOOKED_REVIEWS, Intent.BRING_FORWARD: Intent.EXPLAIN,
+    Intent.RAISE_IR: Intent.IR_STATUS, **dict.fromkeys(IR_ACTION_INTENTS, Intent.IR_STATUS),
+}  # fmt: skip
+#: After these, "it" can mean the IR last discussed.
+_ABOUT_ONE_IR = frozenset({Intent.IR_STATUS, *IR_ACTION_INTENTS})
+_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b")
+_SCOPED = frozenset({Intent.DUE_FOR_ME, Intent.MY_CASELOAD, Intent.BOOKED_REVIEWS})
+_ACTION_TEXT = re.compile(
+    r"(?::|\s[-–—]\s|\b(?:saying|because|as|reason|outcome|response|with the response|"
+    r"answer|noting)\b:?)\s*(?P<text>.+)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -117,12 +141,21 @@ def understand(
         overdue=overdue,
         has_ir_reasons=bool(ir_reasons),
         past_date=_explicit_past(dates, tokens, today),
+        it_is_an_ir=context.last_intent in _ABOUT_ONE_IR and context.last_ir is not None,
     )
     scored_text = " ".join(words[lead:])
     scores = score(scored_text, facts)
     intent, top = best(scores)
     if top < THRESHOLD:
         intent = _without_cues(scored_text, facts, context, name, tokens)
+        top = 0.0
+    unsure = False
+    if intent in WRITE_INTENTS and QUESTION.search(scored_text) \
+            and not REQUEST.search(scored_text):  # fmt: skip
+        # A question never starts a change: it reads the record, or (no such reading) the
+        # handler asks whether a change was meant ("Do you want to record a review for Ivy?").
+        intent = _READ_INSTEAD.get(intent, intent)
+        unsure = intent in WRITE_INTENTS
     if intent is Intent.DUE_FOR_ME and facts.has_child:
         intent = Intent.NEXT_REVIEW  # "what's due for Jamie" is about Jamie's review
 
@@ -145,6 +178,12 @@ def understand(
     when, when_text, date_error = (None, None, None) if listing else _the_date(intent, dates, today)
     if intent is Intent.RAISE_IR and not ir_reasons:
         ir_reasons = entities.find_ir_reasons(canon, rules)  # "escalate concerns about ..."
+    ir_ref = ir_refs[0] if ir_refs else None
+    if ir_ref is None and intent in _ABOUT_ONE_IR and facts.it_is_an_ir \
+            and re.search(r"\b(?:it|this|that)\b", scored_text):  # fmt: skip
+        ir_ref = context.last_ir  # "escalate it" straight after its status
+    if intent in IR_ACTION_INTENTS:
+        reason = _action_text(cleaned)
     return Understanding(
         intent=intent,
         child=child,
@@ -154,12 +193,27 @@ def understand(
         period=_the_period(periods, overdue, today) if listing else None,
         part=entities.find_part(canon) if intent in _PART_INTENTS else None,
         reason=reason,
-        ir_ref=ir_refs[0] if ir_refs else None,
+        ir_ref=ir_ref,
         stage=entities.find_stage(canon, rules) if intent in _STAGE_INTENTS else None,
         ir_reasons=ir_reasons if intent is Intent.RAISE_IR else (),
         ir_scope=_scope(scored_text) if intent is Intent.MY_IRS else None,
         paperwork=entities.find_paperwork(canon) if intent is Intent.RECORD_SENT else (),
+        detail=detail_of(scored_text) if intent is Intent.CHILD_DETAILS else None,
+        scope=scope_of(scored_text) if intent in _SCOPED else None,
+        count_only=intent is Intent.MY_CASELOAD and bool(_COUNT.search(scored_text)),
+        score=top,
+        unsure=unsure,
     )
+
+
+def _action_text(cleaned: str) -> str | None:
+    """What an IR action's message says after its command: the response, the reason for
+    declining or escalating, the outcome ("respond to IR-2026-0012: SW allocated Monday")."""
+    found = _ACTION_TEXT.search(cleaned)
+    if found is None:
+        return None
+    said = found.group("text").strip(" .,;:-–—")
+    return said or None
 
 
 def _without_cues(
