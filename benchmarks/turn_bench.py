@@ -286,7 +286,7 @@ def real_bot_app() -> web.Application:
 
 #: The bar's intents, in every run; ``EXTRA_BOT_SCENARIOS`` with --all.
 BOT_SCENARIOS = ("next review", "due this fortnight", "raise-IR step")
-EXTRA_BOT_SCENARIOS = ("raise-IR reasons step",)
+EXTRA_BOT_SCENARIOS = ("raise-IR reasons step", "child details", "caseload count")
 NEXT_REVIEW_PHRASES = (
     "when is {}'s next review due?",
     "next review for {}",
@@ -330,6 +330,14 @@ def bot_scenarios(url: str, users: Sequence[Any], today: date, suffix: str) -> l
         Scenario(f"raise-IR step{suffix}", app, script=raise_then_cancel,
                  timed=lambda n: n % 2 == 0, sender=sender, env=env,
                  expect=("Why are you raising an IR about", "Cancelled: nothing was saved.")),
+        # Issue 17's everyday questions: a child's social worker (the child lookup, one read
+        # of the record, audited) and the caseload's count (one count, audited).
+        Scenario(f"child details{suffix}", app,
+                 script=lambda user, step: f"who is {child(user, step)}'s social worker?",
+                 sender=sender, env=env, expect=("social worker",)),
+        Scenario(f"caseload count{suffix}", app,
+                 messages=lambda n: "how many children do I have?", sender=sender, env=env,
+                 expect=("children",)),
         # The answer to the reasons question: dialog state read, the reply parsed, the next
         # question asked, state written.
         Scenario(f"raise-IR reasons step{suffix}", app, script=raise_reasons_cancel,

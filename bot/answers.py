@@ -7,6 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from cards.caseload import (
+    DUE_EXAMPLE,
+    bookings_card,
+    caseload_card,
+    caseload_sentence,
+    child_bookings_card,
+    no_children,
+    scope_refusal,
+    where,
+)
+from cards.child_facts import child_facts_card
 from cards.common import date_line, ir_list_card, ir_status_card
 from cards.due import due_list_card, next_review_card
 from cards.elements import Card, card, facts, heading, text
@@ -15,12 +26,14 @@ from domain import child_protection
 from domain import issues_resolution as ir_model
 from domain.errors import DomainError
 from domain.formatting import long_date, short_date
+from domain.permissions import CaseloadScope
 from domain.ports import ChildSummary, StaffMember
 from domain.rules import RuleSet
 from services import caseload, summaries
+from services.child_facts import child_facts
 from services.reviews import schedule_of
 from services.unit_of_work import SqlUnitOfWork
-from storage.repositories.ir_lists import IrListScope
+from storage.repositories.ir_lists import IrListScope, IrSummary
 from understanding import DuePeriod, IrScope, Understanding
 from understanding.summaries import Topic
 
@@ -29,6 +42,8 @@ from understanding.summaries import Topic
 class Reply:
     card: Card | None = None
     text: str | None = None
+    #: The one IR the answer shows: "escalate it" next means that IR.
+    about_ir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,18 +145,80 @@ def period_title(period: DuePeriod | None, today: date, rules: RuleSet) -> tuple
             f"(to {short_date(end)})", today, end)  # fmt: skip
 
 
+def scope_of(heard: Understanding) -> CaseloadScope:
+    """Whose children the question means (not said: the user's own)."""
+    return CaseloadScope(heard.scope.value) if heard.scope else CaseloadScope.MINE
+
+
 async def due_for_me(asked: Asked) -> Reply:
+    """What is due (or overdue) for the user's own children, or across the team or the service
+    when asked and they may see it; never the user's own list in place of a wider one."""
     uow, rules, staff, period, today = asked.uow, asked.rules, asked.staff, \
         asked.heard.period, asked.today  # fmt: skip
+    scope = scope_of(asked.heard)
     overdue = bool(period and period.overdue)
     if overdue:
-        children = await caseload.due_children(uow, staff, None, None, today, overdue=True)
-        return Reply(card=due_list_card("Overdue reviews", children, today, rules.calendar,
-                                        "No review is overdue. Well done."))  # fmt: skip
-    title, first, last = period_title(period, today, rules)
-    children = await caseload.due_children(uow, staff, first, last, today, overdue=False)
-    return Reply(card=due_list_card(title, children, today, rules.calendar,
-                                    "No reviews are due in that time."))  # fmt: skip
+        title, empty = "Overdue reviews", "No review is overdue. Well done."
+        found = await caseload.due_children(uow, staff, None, None, today, overdue=True,
+                                            scope=scope)  # fmt: skip
+    else:
+        (title, first, last), empty = period_title(period, today, rules), \
+            "No reviews are due in that time."  # fmt: skip
+        found = await caseload.due_children(uow, staff, first, last, today, overdue=False,
+                                            scope=scope)  # fmt: skip
+    if isinstance(found, caseload.ScopeRefused):
+        return Reply(text=scope_refusal(found))
+    if found.caseload_size == 0:
+        # No children at all (a QA manager's own): not "nothing overdue, well done".
+        return Reply(text=no_children(found.view, caseload.wider_scope(staff), DUE_EXAMPLE))
+    return Reply(card=due_list_card(title + where(found.view, scope), found.children, today,
+                                    rules.calendar, empty))  # fmt: skip
+
+
+#: The child lookup's own words for a child the user may not see (or that is gone).
+CHILD_NOT_VISIBLE = "I can't find that child among the children you can see."
+#: A child was named but not looked up (the route's lookup is not wired for this question):
+#: asked rather than answered with the user's whole list, which is not what they asked.
+WHICH_CHILD = "Which child do you mean? You can type their name or child ID."
+
+
+async def child_details(asked: Asked) -> Reply:
+    """A child's social worker, IRO, date into care, age, UASC (and that legal status is in the
+    case record): the one fact asked for, or all of them."""
+    found = await child_facts(asked.uow, asked.staff, asked.the_child, asked.today)
+    if found is None:
+        return Reply(text=CHILD_NOT_VISIBLE)
+    return Reply(card=child_facts_card(found, asked.heard.detail))
+
+
+async def booked_reviews(asked: Asked) -> Reply:
+    """One child's booked reviews (a child named), else those of the user's children (or the
+    team's or the service's, when asked and they may see them), with the children due in the
+    next weeks with nothing booked."""
+    uow, staff, today = asked.uow, asked.staff, asked.today
+    if asked.child is not None:
+        booked = await caseload.bookings_of(uow, staff, asked.child, today)
+        return Reply(card=child_bookings_card(booked, today))
+    if asked.heard.child is not None:
+        return Reply(text=WHICH_CHILD)
+    scope = scope_of(asked.heard)
+    found = await caseload.bookings_for(uow, staff, scope, today)
+    if isinstance(found, caseload.ScopeRefused):
+        return Reply(text=scope_refusal(found))
+    return Reply(card=bookings_card(found, scope, caseload.wider_scope(staff), today,
+                                    asked.rules.calendar))  # fmt: skip
+
+
+async def my_caseload(asked: Asked) -> Reply:
+    """How many children (``count_only``), or who: the user's own, a team's or the service's
+    when they may see it; a scope they may not see is refused with what they can see."""
+    scope, staff = scope_of(asked.heard), asked.staff
+    found = await caseload.caseload_of(asked.uow, staff, scope, count_only=asked.heard.count_only)
+    if isinstance(found, caseload.ScopeRefused):
+        return Reply(text=scope_refusal(found))
+    if asked.heard.count_only and found.total:
+        return Reply(text=caseload_sentence(found))
+    return Reply(card=caseload_card(found, scope, caseload.wider_scope(staff)))
 
 
 async def irs_or_status(asked: Asked) -> Reply:
@@ -161,6 +238,12 @@ async def my_irs(question: Asked) -> Reply:
     title = {IrListScope.RAISED: "Open IRs you raised",
              IrListScope.AWAITING: "IRs waiting for your response",
              IrListScope.ALL: "Your open IRs"}[wanted]  # fmt: skip
+    rows = _ir_rows(items, rules, today)
+    return Reply(card=ir_list_card(title, rows, "None at the moment."))
+
+
+def _ir_rows(items: list[IrSummary], rules: RuleSet, today: date) -> list[dict[str, str]]:
+    """An IR list's rows: reference, child, stage, and when the response is due."""
     rows = []
     for item in items:
         stage = rules.stage(item.stage).name
@@ -172,12 +255,21 @@ async def my_irs(question: Asked) -> Reply:
             due = "answered"
         rows.append({"reference": item.reference, "child": item.child_name, "stage": stage,
                      "due": due})  # fmt: skip
-    return Reply(card=ir_list_card(title, rows, "None at the moment."))
+    return rows
 
 
 async def ir_status(asked: Asked) -> Reply:
-    """One IR's status by its reference; without one, which IR?"""
+    """One IR's status by its reference; the open IRs about a child named ("show me the IR for
+    Ivy": one is shown whole); with neither, which IR?"""
     reference, today, rules = asked.heard.ir_ref, asked.today, asked.rules
+    if not reference and asked.child is not None:
+        child = asked.child
+        items = await caseload.irs_about(asked.uow, asked.staff, child)
+        if len(items) != 1:
+            return Reply(card=ir_list_card(f"Open IRs about {child.display_name}",
+                                           _ir_rows(items, rules, today),
+                                           "None: no IR is open about them."))  # fmt: skip
+        reference = items[0].reference
     if not reference:
         return Reply(text="Which IR? Give its reference, for example IR-2026-0042.")
     found = await caseload.ir_status(asked.uow, asked.staff, reference)
@@ -204,7 +296,7 @@ async def ir_status(asked: Asked) -> Reply:
         for e in ir.history
     ]
     name = child.display_name if child else "a child outside your caseload"
-    return Reply(card=ir_status_card(reference, name, lines, history))
+    return Reply(card=ir_status_card(reference, name, lines, history), about_ir=reference)
 
 
 async def service_summary(asked: Asked) -> Reply:

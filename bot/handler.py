@@ -22,9 +22,12 @@ What is logged: activity types and ids, intents, counts. Never text, names or ca
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -37,7 +40,7 @@ from botbuilder.core import (
     TurnContext,
 )
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.dialogs import DialogSet, DialogTurnStatus
+from botbuilder.dialogs import DialogContext, DialogSet, DialogTurnStatus
 from botbuilder.schema import (
     Activity,
     AdaptiveCardInvokeResponse,
@@ -49,11 +52,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import answers
 from bot.held_replies import HeldReplies
 from bot.rosters import learn_from_roster
-from bot.routes import Route, route
+from bot.routes import ROUTES, Route, route
 from bot.staff_cache import RecentStaff
 from bot.state import SqlConversationState, StorageConflictError
 from cards import ir_notices
-from cards.asking import already_saved, namesakes_note, no_child_for_question
+from cards.asking import (
+    AS_ANSWER,
+    CARRY_ON,
+    INTERRUPTION_AGAIN,
+    NO_START,
+    NOT_STARTED,
+    OFFER_KEY,
+    SWITCH,
+    YES_START,
+    already_saved,
+    closed_when_idle,
+    interruption_card,
+    left_unsaved,
+    namesakes_note,
+    no_child_for_question,
+    want_to_start_card,
+)
 from cards.common import (
     BUSY,
     CANCELLED,
@@ -65,9 +84,19 @@ from cards.common import (
 from cards.elements import Card, card_to_text
 from cards.ir_card import GOOD, WARNING, ir_card, notice_card
 from cards.ir_wording import NOT_READABLE, action_message
-from dialogs.child import ACTOR, CHILD_FOR_QUESTION
+from dialogs.child import ACTOR, CHILD_FOR_QUESTION, display_name
+from dialogs.common import NO, YES, yes_or_no
+from dialogs.open_dialog import OpenDialog, open_dialog
 from dialogs.prompts import NONCE_KEY, message_digest
-from domain.permissions import card_rights, may_ever_change, refusal
+from domain.names import normalise_name
+from domain.permissions import (
+    IrMove,
+    card_rights,
+    ir_refusal,
+    may_ever_act_on_ir,
+    may_ever_change,
+    refusal,
+)
 from domain.ports import ChildSummary, StaffMember
 from services import caseload, ir_actions, ir_cards
 from services.context import Services
@@ -87,6 +116,7 @@ from understanding import (
     understand,
 )
 from understanding.caseload import CaseloadCache
+from understanding.interruptions import Waiting, interrupts
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +127,12 @@ ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 #: IroMemory key: the message that completed a dialog's save, for one turn (see on_message).
 FINISHED_BY = "finished_by"
+#: IroMemory key: a choice offered and not yet made: carry on or leave an open dialog
+#: (``{"kind": "interrupt", "text": the new request}``), or start a change
+#: asked about as a question (``{"kind": "start", "text": ...}``).
+OFFER = "offer"
+#: IroMemory key: when the open dialog last heard from the user (ISO, UTC).
+DIALOG_AT = "dialog_at"
 CARD_ACTION_FAILED = "Sorry, something went wrong on my side, so nothing was changed. Please try " \
     "again in a moment."  # fmt: skip
 #: Editing the sent copies of a card happens before the invoke is answered (so a test, or the
@@ -123,8 +159,20 @@ class IroBot(TeamsActivityHandler):
         services: Services,
         conversation_state: ConversationState,
         dialog_set_factory: DialogSetFactory | None = None,
+        *,
+        idle_after: timedelta = timedelta(hours=24),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.services = services
+        #: A dialog waiting longer than this is closed at the next message (nothing saved).
+        self.idle_after = idle_after
+        self.now = now
+        #: Which requests each dialog carries out (for telling its answers from new requests).
+        self._dialog_intents: dict[str, frozenset[Intent]] = {}
+        for intent, row in ROUTES.items():
+            if row.dialog is not None:
+                self._dialog_intents[row.dialog] = \
+                    self._dialog_intents.get(row.dialog, frozenset()) | {intent}  # fmt: skip
         self.conversation_state = conversation_state
         self.caseload = CaseloadCache()
         self.dialog_state = conversation_state.create_property("DialogState")
@@ -164,6 +212,17 @@ class IroBot(TeamsActivityHandler):
         staff = await self._identify_and_remember(turn_context)
         if staff is None:
             return
+        await self._on_message(turn_context, staff)
+
+    def _heard_from_user(self, memory: dict[str, Any]) -> None:
+        """The open (or opening) dialog heard from the user now: its idle time counts from here.
+        Set before anything is saved this turn (a question saves the state with its audit
+        entries, and the state is written once a turn), and kept in the bot state, so the
+        idle time counts across restarts. A value left from a finished dialog is never read:
+        every dialog begins by setting it."""
+        memory[DIALOG_AT] = self.now().isoformat()
+
+    async def _on_message(self, turn_context: TurnContext, staff: StaffMember) -> None:
         # Dialogs read the sender from here every turn, never from a copy in their state.
         turn_context.turn_state[ACTOR] = staff
         activity = turn_context.activity
@@ -172,23 +231,25 @@ class IroBot(TeamsActivityHandler):
         value = activity.value if isinstance(activity.value, dict) else None
         memory: dict[str, Any] = await self.memory.get(turn_context, dict)
         dc = await self.dialogs.create_context(turn_context)
-        today = self.services.today()
 
+        if value and OFFER_KEY in value and dc.active_dialog is None and OFFER not in memory:
+            # A "carry on / leave it" or "start it?" button from a choice already made.
+            await turn_context.send_activity(FINISHED_QUESTION)
+            return
         if value and (NONCE_KEY in value or value.get("iro_action")) and dc.active_dialog is None:
             # A button on the card of a dialog that has already finished or was cancelled (or
             # a choice card from before the child lookup became a dialog step).
             await turn_context.send_activity(FINISHED_QUESTION)
             return
         finished_by = memory.pop(FINISHED_BY, None)
-        if dc.active_dialog is not None:
-            if text and understand(text, today).intent is Intent.CANCEL:
-                await dc.cancel_all_dialogs()
-                memory.pop("pending", None)
-                await turn_context.send_activity(CANCELLED)
-                return
-            result = await dc.continue_dialog()
-            self._after_dialog(result, memory, activity)
-            await self._answer_pending(turn_context, staff, memory, result)
+        if dc.active_dialog is not None and await self._while_dialog_waits(
+            turn_context, staff, memory, dc, text, value
+        ):
+            return
+        offer = memory.pop(OFFER, None)
+        if offer is not None and await self._answer_start_offer(
+            turn_context, staff, memory, offer, text, value
+        ):
             return
         if finished_by is not None and finished_by.get("digest") == message_digest(activity):
             # The message that saved a dialog's work, again, straight after: its answer never
@@ -198,16 +259,146 @@ class IroBot(TeamsActivityHandler):
         if not text:
             await turn_context.send_activity(reply_activity(help_card(staff)))
             return
+        await self._act_on_text(turn_context, staff, memory, text)
+
+    async def _read(self, staff: StaffMember, memory: dict[str, Any], text: str) -> Understanding:
+        """The message understood in this conversation (the child and IR last discussed, the
+        names of the children this member of staff can see)."""
         index = await self.caseload.index(staff, caseload.name_loader(self.services, staff))
         context = ConversationContext(
             last_child=_candidate(memory.get("last_child")),
             last_intent=_intent(memory.get("last_intent")),
             known_names=index.name_tokens,
+            last_ir=memory.get("last_ir") if isinstance(memory.get("last_ir"), str) else None,
         )
-        heard = understand(text, today, context, self.services.rules)
+        return understand(text, self.services.today(), context, self.services.rules)
+
+    async def _act_on_text(
+        self, ctx: TurnContext, staff: StaffMember, memory: dict[str, Any], text: str,
+        heard: Understanding | None = None,
+    ) -> None:  # fmt: skip
+        heard = heard or await self._read(staff, memory, text)
         logger.info("Message understood as %s", heard.intent.value)
         memory["last_intent"] = heard.intent.value
-        await self._act(turn_context, staff, memory, heard, text, chosen_pk=None)
+        await self._act(ctx, staff, memory, heard, text, chosen_pk=None)
+
+    # -- while a dialog waits: its answer, "cancel", or another request -----------------------
+
+    async def _while_dialog_waits(
+        self, ctx: TurnContext, staff: StaffMember, memory: dict[str, Any], dc: DialogContext,
+        text: str, value: dict[str, Any] | None,
+    ) -> bool:  # fmt: skip
+        """Continue the open dialog with this message, unless it is "cancel", the dialog has
+        waited too long, or the message reads as another request (then the user chooses:
+        carry on, or leave it and do the new thing). False: the dialog was closed for being
+        idle, and the message is to be read afresh."""
+        opened = await open_dialog(dc)
+        doing = _doing(opened)
+        if text and understand(text, self.services.today()).intent is Intent.CANCEL:
+            await dc.cancel_all_dialogs()
+            for key in ("pending", OFFER, DIALOG_AT):
+                memory.pop(key, None)
+            await ctx.send_activity(CANCELLED)
+            return True
+        waited_since = _instant(memory.get(DIALOG_AT))
+        if waited_since is not None and self.now() - waited_since > self.idle_after:
+            await dc.cancel_all_dialogs()
+            for key in ("pending", OFFER, DIALOG_AT):
+                memory.pop(key, None)
+            logger.info("Closed a dialog left idle (%s)", opened.dialog_id if opened else "?")
+            if doing is not None:
+                hours = self.idle_after.total_seconds() / 3600
+                await ctx.send_activity(closed_when_idle(doing, hours))
+            return False
+        self._heard_from_user(memory)
+        offer = memory.pop(OFFER, None)
+        answering_with = None
+        if offer is not None and offer.get("kind") == "interrupt":
+            choice = _offer_choice(text, value)
+            if choice == CARRY_ON:
+                await dc.reprompt_dialog()
+                return True
+            if choice == SWITCH:
+                await dc.cancel_all_dialogs()
+                memory.pop("pending", None)
+                if doing is not None:
+                    await ctx.send_activity(left_unsaved(doing))
+                await self._act_on_text(ctx, staff, memory, str(offer.get("text") or ""))
+                return True
+            if choice == AS_ANSWER:
+                answering_with = str(offer.get("text") or "")
+            elif (value and OFFER_KEY in value) or yes_or_no(text) is not None:
+                # "yes"/"ok" to "carry on or leave it?" says neither: ask again, keep both.
+                memory[OFFER] = offer
+                await ctx.send_activity(INTERRUPTION_AGAIN)
+                return True
+        if answering_with is not None:
+            # The message held back is the answer after all: the dialog reads it as typed.
+            ctx.activity.text, ctx.activity.value = answering_with, None
+        elif text and not value and opened is not None:
+            heard = await self._read(staff, memory, text)
+            if interrupts(heard, await self._waiting(staff, opened), text) \
+                    and not await self._saved_already(opened):  # fmt: skip
+                logger.info("Message read as another request (%s) while a dialog waits",
+                            heard.intent.value)  # fmt: skip
+                if doing is None:
+                    # A question's child lookup loses nothing: do the new request at once.
+                    await dc.cancel_all_dialogs()
+                    memory.pop("pending", None)
+                    await self._act_on_text(ctx, staff, memory, text, heard)
+                    return True
+                memory[OFFER] = {"kind": "interrupt", "text": text}
+                await ctx.send_activity(reply_activity(interruption_card(doing)))
+                return True
+        result = await dc.continue_dialog()
+        self._after_dialog(result, memory, ctx.activity)
+        await self._after_ir_change(ctx, result)
+        await self._answer_pending(ctx, staff, memory, result)
+        return True
+
+    async def _saved_already(self, opened: OpenDialog) -> bool:
+        """The dialog's write was made, though its state did not say so (the bot stopped in
+        between): the dialog itself says so, whatever the message (``IroDialog.parse_confirm``),
+        rather than offering to carry on with something "not saved yet"."""
+        if opened.save_key is None:
+            return False
+        async with self.services.answering() as uow:
+            return await uow.saves.already_saved(opened.save_key) is not None
+
+    async def _waiting(self, staff: StaffMember, opened: OpenDialog) -> Waiting:
+        child = opened.child or {}
+        names = " ".join(str(child.get(k) or "") for k in ("given_name", "family_name"))
+        index = await self.caseload.index(staff, caseload.name_loader(self.services, staff))
+        intents = frozenset().union(*(self._dialog_intents.get(i, frozenset())
+                                      for i in opened.dialog_ids))  # fmt: skip
+        return Waiting(
+            intents=intents,
+            child_names=frozenset(normalise_name(names).split()),
+            child_id=child.get("child_id"),
+            free_text=opened.free_text,
+            known_names=index.name_tokens,
+            asks_for_ir=opened.asks_for_ir,
+        )
+
+    async def _answer_start_offer(
+        self, ctx: TurnContext, staff: StaffMember, memory: dict[str, Any],
+        offer: dict[str, Any], text: str, value: dict[str, Any] | None,
+    ) -> bool:  # fmt: skip
+        """The answer to "Do you want to start ...?" (a change asked about as a question): yes
+        starts it, no starts nothing; anything else is read as a new message (False)."""
+        if offer.get("kind") != "start":
+            return False
+        chosen = value.get(OFFER_KEY) if value else None
+        answer = {YES_START: YES, NO_START: NO}.get(chosen) if chosen else yes_or_no(text)
+        if answer == NO:
+            await ctx.send_activity(NOT_STARTED)
+            return True
+        if answer != YES:
+            return False
+        said = str(offer.get("text") or "")
+        heard = dataclasses.replace(await self._read(staff, memory, said), unsure=False)
+        await self._act_on_text(ctx, staff, memory, said, heard)
+        return True
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         # Teams also sends conversationUpdate (membersAdded) for the same install, which
@@ -243,10 +434,25 @@ class IroBot(TeamsActivityHandler):
             # The role may never make this change: say who can, before looking anyone up.
             await ctx.send_activity(f"{refusal(found.change)} Nothing was saved.")
             return
+        if found.ir_move is not None and not may_ever_act_on_ir(staff, found.ir_move):
+            # Nor this IR move: who can, before any IR is looked up.
+            await ctx.send_activity(f"{ir_refusal(found.ir_move)} Nothing was changed.")
+            return
+        if heard.ir_ref is not None:
+            memory["last_ir"] = heard.ir_ref  # the IR last named: "escalate it" next
         if heard.date_error and heard.intent is not Intent.DUE_FOR_ME:
             await ctx.send_activity(heard.date_error)
             if found.dialog is None:
                 return
+        if found.dialog is not None and heard.unsure:
+            # A change asked about as a question: ask before starting it, never assume.
+            doing = getattr(self.dialogs.find_dialog(found.dialog), "doing", "that")
+            child = heard.child.text if heard.child and heard.child.kind is not \
+                ChildRefKind.PRONOUN else None  # fmt: skip
+            memory[OFFER] = {"kind": "start", "text": text}
+            await ctx.send_activity(reply_activity(want_to_start_card(
+                f"{doing} for {child}" if child else doing)))  # fmt: skip
+            return
         if found.dialog is not None:
             await self._begin(ctx, memory, heard, found.dialog, chosen_pk)
             return
@@ -295,9 +501,14 @@ class IroBot(TeamsActivityHandler):
             "reasons": list(heard.ir_reasons),
             "paperwork": list(heard.paperwork) or None,
         }
+        move = route(heard.intent).ir_move
+        if move is not None:
+            options = ir_action_options(heard, move)
         dc = await self.dialogs.create_context(ctx)
+        self._heard_from_user(memory)
         result = await dc.begin_dialog(dialog_id, options)
         self._after_dialog(result, memory, ctx.activity)
+        await self._after_ir_change(ctx, result)
 
     async def _answer(
         self, ctx: TurnContext, uow: SqlUnitOfWork, staff: StaffMember,
@@ -306,7 +517,7 @@ class IroBot(TeamsActivityHandler):
     ) -> answers.Reply | None:  # fmt: skip
         assert found.answer is not None
         child = None
-        if found.needs_child:
+        if found.needs_child or (found.child_if_named and heard.child is not None):
             child = await self._child_for(ctx, uow, staff, memory, heard, text, chosen_pk)
             if child is None:
                 return None
@@ -314,7 +525,10 @@ class IroBot(TeamsActivityHandler):
             memory["last_child"] = {"pk": child.pk, "child_id": child.child_id}
         asked = answers.Asked(uow, self.services.rules, staff, heard, self.services.today(),
                               child)  # fmt: skip
-        return await found.answer(asked)
+        reply = await found.answer(asked)
+        if reply is not None and reply.about_ir is not None:
+            memory["last_ir"] = reply.about_ir  # kept with this answer's state: "escalate it"
+        return reply
 
     async def _child_for(
         self, ctx: TurnContext, uow: SqlUnitOfWork, staff: StaffMember,
@@ -340,6 +554,7 @@ class IroBot(TeamsActivityHandler):
                 # The one child lookup every dialog starts with: a choice, or "did you mean",
                 # asked until a child is chosen; then the question kept here is answered.
                 memory["pending"] = {"text": text}
+                self._heard_from_user(memory)
                 dc = await self.dialogs.create_context(ctx)
                 await dc.begin_dialog(CHILD_FOR_QUESTION, {
                     "child_pk": None, "child_text": ref.text, "question": ASK_WHICH_CHILD,
@@ -381,10 +596,26 @@ class IroBot(TeamsActivityHandler):
             outcome = result.result if isinstance(result.result, dict) else {}
             if outcome.get("child"):
                 memory["last_child"] = outcome["child"]
+            if isinstance(outcome.get("reference"), str):
+                memory["last_ir"] = outcome["reference"]  # "escalate it" means this IR now
             if outcome.get("saved") and not outcome.get("replayed"):
                 # For the next message only: the same one again means the user never saw this.
                 memory[FINISHED_BY] = {"digest": message_digest(activity),
                                        "reference": outcome.get("reference")}  # fmt: skip
+
+    async def _after_ir_change(self, ctx: TurnContext, result: Any) -> None:
+        """A dialog that moved an IR (``"ir_changed"`` in its result): every sent copy of the
+        IR's card is brought up to date, as after a press of one of its buttons."""
+        if result is None or result.status is not DialogTurnStatus.Complete:
+            return
+        outcome = result.result if isinstance(result.result, dict) else {}
+        reference = outcome.get("ir_changed")
+        if not isinstance(reference, str):
+            return
+        try:
+            await self._update_sent_cards(ctx, reference)
+        except Exception as error:  # the action stands; the copies are fixed next time
+            logger.warning("Updating sent IR cards failed: %s", type(error).__name__)
 
     # -- Adaptive Card actions (Action.Execute) -----------------------------------------------
 
@@ -607,5 +838,47 @@ def _candidate(stored: dict[str, Any] | None) -> ChildCandidate | None:
 def _intent(stored: str | None) -> Intent | None:
     try:
         return Intent(stored) if stored else None
+    except ValueError:
+        return None
+
+
+def _doing(opened: OpenDialog | None) -> str | None:
+    """What the open dialog would leave unsaved, with its child: "recording a review for Jamie
+    Smith"; None for a question's child lookup (nothing to lose)."""
+    if opened is None or opened.doing is None:
+        return None
+    if opened.child:
+        return f"{opened.doing} for {display_name(opened.child)}"
+    return opened.doing
+
+
+_CARRY_ON_WORDS = frozenset({"carry", "continue", "resume", "back", "finish", "keep", "stay"})
+_SWITCH_WORDS = frozenset({"leave", "switch", "new", "drop", "instead", "discard", "abandon",
+                           "ditch", "other", "skip"})  # fmt: skip
+_ANSWER_WORDS = frozenset({"answer", "use", "meant"})
+
+
+def _offer_choice(text: str, value: dict[str, Any] | None) -> str | None:
+    """CARRY_ON, SWITCH, AS_ANSWER or None, from the card's button or the words typed."""
+    if value and value.get(OFFER_KEY) in (CARRY_ON, SWITCH, AS_ANSWER):
+        return str(value[OFFER_KEY])
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    said = [choice for choice, cue in ((CARRY_ON, _CARRY_ON_WORDS), (SWITCH, _SWITCH_WORDS),
+                                       (AS_ANSWER, _ANSWER_WORDS)) if words & cue]  # fmt: skip
+    return said[0] if len(said) == 1 and len(words) <= 6 else None
+
+
+def ir_action_options(heard: Understanding, move: IrMove) -> dict[str, Any]:
+    """The IR action dialog's options from the message: the IR it names (or "it", which
+    ``understand`` reads from the conversation's last IR), the action, the stage, the words."""
+    return {"ir_ref": heard.ir_ref, "action": move.value, "stage": heard.stage,
+            "text": heard.reason}  # fmt: skip
+
+
+def _instant(stored: Any) -> datetime | None:
+    if not isinstance(stored, str):
+        return None
+    try:
+        return datetime.fromisoformat(stored)
     except ValueError:
         return None

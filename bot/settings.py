@@ -27,3 +27,8 @@ class Settings(BaseSettings):
     # Path to the authority's rules file; empty means the West Berkshire default.
     rules_path: str = Field("", validation_alias=AliasChoices("IRO_RULES", "rules_path"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    # A dialog left waiting this long is closed (nothing of it saved) and the next message says
+    # so: an answer typed days later is more likely meant for something else.
+    dialog_idle_hours: float = Field(
+        24.0, gt=0, validation_alias=AliasChoices("IRO_DIALOG_IDLE_HOURS", "dialog_idle_hours")
+    )

@@ -8,7 +8,7 @@ serves the bot, ``/healthz`` and the scheduler alike.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,4 +39,5 @@ def build_bot(
     """The bot for these settings, keeping its state in the store behind ``engine``."""
     services = build_services(settings, engine, clock)
     conversation_state = SqlConversationState(SqlAlchemyStorage(engine))
-    return IroBot(services, conversation_state, build_dialog_set)
+    return IroBot(services, conversation_state, build_dialog_set,
+                  idle_after=timedelta(hours=settings.dialog_idle_hours))

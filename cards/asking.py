@@ -168,3 +168,47 @@ def deadline_facts(label: str, deadline: Deadline, today: date) -> list[tuple[st
 
 def deadline_block(label: str, deadline: Deadline, today: date) -> Element:
     return facts(deadline_facts(label, deadline, today))
+
+
+# -- another request while a dialog waits (understanding.interruptions) --------------------------
+
+#: The key of the choice an interruption card's buttons send (and a "Do you want to ...?").
+OFFER_KEY = "iro_offer"
+CARRY_ON, SWITCH, AS_ANSWER = "carry_on", "switch", "answer"
+YES_START, NO_START = "start", "dont_start"
+
+
+def interruption_card(doing: str) -> Card:
+    """What is open, and the choice: carry on with it, leave it and do the new request, or
+    take the message as the answer after all (so a reading that was wrong costs one tap)."""
+    return card([
+        text(f"We're in the middle of {doing}, and nothing of it is saved yet.", wrap=True),
+        text('That reads like a new request. Type "carry on" or "leave it", or "that was my '
+             'answer".', wrap=True),
+    ], [submit(f"Carry on {doing}", {OFFER_KEY: CARRY_ON}),
+        submit("Leave it and do what I just asked", {OFFER_KEY: SWITCH}),
+        submit("That was my answer", {OFFER_KEY: AS_ANSWER})])  # fmt: skip
+
+
+INTERRUPTION_AGAIN = ('Please choose: "carry on" with what we were doing, "leave it" to do what '
+                      'you just asked, or "that was my answer".')
+
+
+def left_unsaved(doing: str) -> str:
+    return f"OK, I've left {doing} unsaved."
+
+
+def closed_when_idle(doing: str, hours: float) -> str:
+    waited = f"{hours:g} hours" if hours != 1 else "an hour"
+    return (f"We were {doing}, but it had waited over {waited} for an answer, so I closed it. "
+            "Nothing of it was saved: start it again whenever you're ready.")
+
+
+def want_to_start_card(doing: str) -> Card:
+    """A change asked about as a question: is the change wanted? (Nothing starts without a yes.)"""
+    return card([text(f"Do you want to start {doing}?", wrap=True)],
+                [submit("Yes, start it", {OFFER_KEY: YES_START}),
+                 submit("No", {OFFER_KEY: NO_START})])  # fmt: skip
+
+
+NOT_STARTED = "OK, I haven't started anything. What would you like to do?"

@@ -26,6 +26,11 @@ EXAMPLES: list[tuple[str, str, Change | None]] = [
      Change.BRING_FORWARD),
     ("Raise an IR", "raise an IR for Jamie", Change.RAISE_IR),
     ("IRs", "my IRs / IRs waiting for me / status of IR-2026-0042", None),
+    ("Act on an IR", "respond to IR-2026-0042: ... / escalate it to stage 2 / resolve it / refer "
+     "it to Cafcass (as its stage owner, or the IRO who raised it)", None),
+    ("About a child", "who is Jamie's social worker? / when did Jamie come into care? / is "
+     "Jamie UASC?", None),
+    ("Your caseload", "how many children do I have? / what have I got booked?", None),
     ("Child protection", "when is Jamie's next CP conference?", None),
 ]  # fmt: skip
 

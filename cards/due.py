@@ -8,7 +8,7 @@ from datetime import date
 from cards.elements import Card, card, facts, heading, row, text
 from domain.calendar import WorkingDayCalendar
 from domain.deadlines import Deadline, Standing, standing_for
-from domain.formatting import long_date
+from domain.formatting import counted, long_date
 from domain.ports import ChildSummary
 
 _ORDINALS = {1: "first", 2: "second"}
@@ -79,6 +79,7 @@ def due_list_card(
             widths=widths,
             colors=[None, None, status_color(standing), None],
         ))  # fmt: skip
-    body.append(text(f"{len(ordered)} children. Ask \"why is <name> due then?\" for the rule.",
+    listed = counted(len(ordered), "child", "children")
+    body.append(text(f"{listed}. Ask \"why is <name> due then?\" for the rule.",
                      subtle=True))  # fmt: skip
     return card(body)

@@ -223,26 +223,31 @@ def ir_raised_card(
 
 # -- an IR already open ---------------------------------------------------------------------------
 
-ANOTHER_IR_NOT_READ = 'Please reply "yes" to raise another IR, or "no" to leave it.'
+ANOTHER_IR_NOT_READ = ('Please reply "yes" to raise another IR, "escalate it" to escalate the '
+                       'open one, or "no" to leave it.')  # fmt: skip
 
 
 def open_irs_card(name: str, references: Sequence[str]) -> Card:
-    """Before raising an IR about a child who has one open: say so, offer to go on or stop.
-    The open IR's own card follows, with this person's buttons (escalate it from there)."""
+    """Before raising an IR about a child who has one open: say so, and offer to raise another,
+    escalate the open one instead, or stop. The open IR's own card is shown too."""
     which = ", ".join(references)
-    lead = (f"{name} already has an open Issues Resolution: {which}. Its card is below: you can "
-            "escalate it from there." if len(references) == 1 else
-            f"{name} already has open Issues Resolutions: {which}. Their cards are below: you "
-            "can escalate them from there.")  # fmt: skip
+    one = len(references) == 1
+    lead = (f"{name} already has an open Issues Resolution: {which}. Its card is below." if one
+            else f"{name} already has open Issues Resolutions: {which}. Their cards are "
+            "below.")  # fmt: skip
     return card(
-        [text(lead), text("Raise another IR about a different issue?", weight="Bolder")],
-        [submit("Raise another", {"confirm": "yes"}), submit("Don't raise", {"confirm": "no"})],
-    )
+        [text(lead), text("Raise another IR about a different issue, or escalate "
+                          f"{'it' if one else 'one of them'} instead?", weight="Bolder")],
+        [submit("Raise another", {"confirm": "yes"}),
+         submit("Escalate it" if one else "Escalate one", {"confirm": "escalate"}),
+         submit("Don't raise", {"confirm": "no"})],
+    )  # fmt: skip
 
 
 def open_irs_fallback(name: str, references: Sequence[str]) -> str:
     return (f"{name} already has an open IR ({', '.join(references)}). Raise another IR about a "
-            'different issue? Reply "yes" or "no".')  # fmt: skip
+            'different issue? Reply "yes", "escalate it" to escalate the open one instead, or '
+            '"no".')  # fmt: skip
 
 
 NOT_RAISED = "OK, no IR was raised. The open IR's card is above, with what you can do on it."

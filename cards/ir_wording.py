@@ -88,12 +88,45 @@ def what_happened(ir: IR, view: IrCardView) -> str:
     return "It has changed since this card was shown."
 
 
-def refusal_message(action: CardVerb, stage_name: str | None, owner_title: str | None) -> str:
+def refusal_message(action: CardVerb, stage_name: str | None, owner_title: str | None,
+                    reference: str | None = None) -> str:  # fmt: skip
+    """Who may do ``action``. On a card the IR is "this IR"; in chat (``reference``) it is
+    named, and so is the action asked for."""
+    which = reference or "this IR"
     if action in ANSWERING:
-        return (f"Only the {owner_title} answering {stage_name} of this IR, or their "
-                "delegate, can respond to it, so nothing was changed.")  # fmt: skip
-    return ("Only the IRO who raised this IR, or a QA manager, can escalate, resolve or refer "
-            "it, so nothing was changed.")  # fmt: skip
+        verb = "respond to it" if reference is None else DOING_IT[action]
+        return (f"Only the {owner_title} answering {stage_name} of {which}, or their "
+                f"delegate, can {verb}, so nothing was changed.")  # fmt: skip
+    verb = "escalate, resolve or refer it" if reference is None else DOING_IT[action]
+    return (f"Only the IRO who raised {which}, or a QA manager, can {verb}, so nothing was "
+            "changed.")  # fmt: skip
+
+
+def not_found_in_chat(reference: str | None) -> str:
+    """No such IR, or one this person may not see: the same words either way."""
+    return f"I can't find {reference or 'that IR'} among the IRs you can see, so nothing was " \
+        "changed."  # fmt: skip
+
+
+def chat_message(result: CardActionResult) -> str | None:
+    """What someone who asked by text is told: ``action_message``, with the IR named (there
+    is no card around the words when it is refused)."""
+    if result.why in (Why.NO_SUCH_IR, Why.CANNOT_SEE):
+        return not_found_in_chat(result.reference)
+    if result.why is Why.NOT_AUTHORISED and result.action is not None:
+        return refusal_message(result.action, result.stage_name, result.owner_title,
+                               result.reference)  # fmt: skip
+    return action_message(result)
+
+
+#: Each action done to "it", for a sentence ("can refer it to Cafcass").
+DOING_IT = {
+    CardVerb.RESPOND: "respond to it",
+    CardVerb.DECLINE: "decline it",
+    CardVerb.ESCALATE: "escalate it",
+    CardVerb.RESOLVE: "resolve it",
+    CardVerb.REFER: "refer it to Cafcass",
+}
 
 
 DONE = {

@@ -25,7 +25,7 @@ from cards.due import status_color
 from cards.elements import Card, Element, card, facts, heading, row, text
 from cards.ir_card import ir_card
 from domain.deadlines import Deadline, standing_for
-from domain.formatting import long_date
+from domain.formatting import counted, long_date
 from domain.issues_resolution import IRStatus
 from domain.permissions import CardRights
 from domain.reminders import (
@@ -65,10 +65,6 @@ class Nudge:
 # -- shared wording ---------------------------------------------------------------------------
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def when(deadline: Deadline, today: date) -> str:
     """'in 2 working days', 'today' or 'overdue by 3 working days' (from the practical date)."""
     standing = deadline.standing(today)
@@ -76,7 +72,7 @@ def when(deadline: Deadline, today: date) -> str:
         return standing.summary
     if today >= deadline.practical_due:
         return "today"
-    return f"in {_plural(standing.working_days_left, 'working day')}"
+    return f"in {counted(standing.working_days_left, 'working day')}"
 
 
 def rule_line(deadline: Deadline) -> str:
@@ -367,8 +363,8 @@ def digest_nudge(data: DigestData, rules: RuleSet, today: date) -> Nudge | None:
         body.append(text("None.", spacing="None"))
     body.append(text('Ask "what\'s due for me?" or "my IRs" at any time for the latest.',
                      subtle=True))  # fmt: skip
-    summary = (f"Your week: {_plural(len(data.due), 'review')} due, {overdue_count} overdue, "
-               f"{_plural(len(data.irs), 'open IR')}")  # fmt: skip
+    summary = (f"Your week: {counted(len(data.due), 'review')} due, {overdue_count} overdue, "
+               f"{counted(len(data.irs), 'open IR')}")  # fmt: skip
     return Nudge(summary=summary, card=card(body))
 
 

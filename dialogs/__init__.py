@@ -2,7 +2,7 @@
 
     build_dialog_set(dialog_state_accessor, services, caseload) -> DialogSet
 
-holds five ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id, options)``:
+holds six ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id, options)``:
 
 ==================  =========================================================================
 ``raise_ir``        child → reasons (multi-select) → description → stage → owner → confirm
@@ -11,6 +11,9 @@ holds five ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id,
 ``bring_forward``   child → date → reason → confirm (shows the new due date, CIC-BF)
 ``paperwork_sent``  child → decisions / minutes / both → day sent → confirm (shows whether each
                     went out in time, CIC-DECISIONS / CIC-MINUTES)
+``ir_action``       IR → may this person → stage (escalating) → the response, reason or outcome
+                    → confirm (respond, decline, escalate, resolve, refer to Cafcass: the IR
+                    card's use case; options and result in ``dialogs/ir_action.py``)
 ==================  =========================================================================
 
 and ``child_for_question``: the same child step for a question whose name matched more than one
@@ -26,7 +29,9 @@ option: every step reads the member of staff the handler identified in that turn
 Result when a dialog completes: ``{"child_pk": int | None, "child": {"pk", "child_id",
 "given_name", "family_name"} | None, "saved": bool, ...}`` plus ``"reference"`` (raise_ir),
 ``"next_review_due"`` (record_review, bring_forward), ``"reports_due"`` (book_review) or
-``"review_held_on"`` (paperwork_sent), ISO dates. The dialog has already sent its confirmation
+``"review_held_on"`` (paperwork_sent), ISO dates; ``ir_action`` (and raise_ir when the open IR
+was escalated instead) gives ``"reference"`` and, when the IR moved, ``"ir_changed"``: the
+handler then updates every sent copy of its card. The dialog has already sent its confirmation
 (or said why nothing was saved).
 
 Card buttons send ``activity.value`` with ``"iro_dialog": <nonce>`` and empty text: the handler
@@ -41,6 +46,7 @@ from botbuilder.dialogs import DialogSet
 from dialogs.book_review import BOOK_REVIEW, BookReviewDialog
 from dialogs.bring_forward import BRING_FORWARD, BringForwardDialog
 from dialogs.child import CHILD_FOR_QUESTION, ChildForQuestionDialog
+from dialogs.ir_action import IR_ACTION, IrActionDialog
 from dialogs.paperwork_sent import PAPERWORK_SENT, PaperworkSentDialog
 from dialogs.raise_ir import RAISE_IR, RaiseIrDialog
 from dialogs.record_review import RECORD_REVIEW, RecordReviewDialog
@@ -48,7 +54,7 @@ from services.context import Services
 from understanding.caseload import CaseloadCache
 
 #: The dialogs that change the record (each ends in one confirmed write).
-DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT)
+DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT, IR_ACTION)
 
 
 def build_dialog_set(
@@ -60,6 +66,7 @@ def build_dialog_set(
     dialogs.add(BookReviewDialog(services, caseload))
     dialogs.add(BringForwardDialog(services, caseload))
     dialogs.add(PaperworkSentDialog(services, caseload))
+    dialogs.add(IrActionDialog(services, caseload))
     dialogs.add(ChildForQuestionDialog(services, caseload))
     return dialogs
 
@@ -69,6 +76,7 @@ __all__ = [
     "BRING_FORWARD",
     "CHILD_FOR_QUESTION",
     "DIALOG_IDS",
+    "IR_ACTION",
     "PAPERWORK_SENT",
     "RAISE_IR",
     "RECORD_REVIEW",

@@ -43,6 +43,7 @@ def _booking_outcome(day: date, today: date) -> Outcome:
 
 class BookReviewDialog(IroDialog):
     change = Change.BOOK_REVIEW
+    doing = "booking a review"
     child_question = "Which child's review are you booking? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:

@@ -47,6 +47,7 @@ _ASK_REASON = "bring_forward.reason"
 
 class BringForwardDialog(IroDialog):
     change = Change.BRING_FORWARD
+    doing = "bringing a review forward"
     child_question = "Which child's review should be brought forward? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:
@@ -54,7 +55,7 @@ class BringForwardDialog(IroDialog):
             self.date_step, self.reason_step, self.confirm_step, self.save_step,
         ])  # fmt: skip
         self.add_dialog(Ask(_ASK_DATE, self.date_answers(self._check_date, future=True)))
-        self.add_dialog(Ask(_ASK_REASON, self.parse_reason))
+        self.add_dialog(Ask(_ASK_REASON, self.parse_reason, free_text=True))
 
     # -- steps -------------------------------------------------------------------------------------
 

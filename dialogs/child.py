@@ -104,7 +104,7 @@ class ChooseChildDialog(ComponentDialog):
         self.caseload = caseload
         self.add_dialog(WaterfallDialog(_STEPS, [self.start_step, self.pick_step,
                                                  self.finish_step]))  # fmt: skip
-        self.add_dialog(Ask(_ASK_NAME, self.parse_name))
+        self.add_dialog(Ask(_ASK_NAME, self.parse_name, free_text=True))
         self.add_dialog(Ask(_ASK_PICK, self.parse_pick))
         self.initial_dialog_id = _STEPS
 

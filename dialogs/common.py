@@ -42,6 +42,7 @@ from cards.asking import (
 )
 from cards.elements import Card
 from dialogs.child import CHOOSE_CHILD, ChooseChildDialog, actor, display_name
+from dialogs.open_dialog import SAVE_KEY
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -69,8 +70,6 @@ CONFIRM = "confirm"
 #: Values key: what ``first_check`` found before the first question.
 FIRST_CHECK = "_first_check"
 _RETRY = "_retry_save"
-#: The key this dialog's write is made under (``storage.dialog_saves``): one per dialog run.
-SAVE_KEY = "_save_key"
 _ALREADY = "_already_saved"
 _REOFFERED = "_reoffered"
 YES, NO = "yes", "no"
@@ -139,6 +138,8 @@ class IroDialog(ComponentDialog):
     Subclasses pass their steps (bound ``*_step`` methods) and set ``child_question``.
     """
 
+    #: What the user would leave unsaved, as a phrase (dialogs.open_dialog).
+    doing = "changing the record"
     child_question = "Which child is this about? Type their name or child ID."
     #: The change to the record the dialog makes (``domain.permissions``): checked before the
     #: first question, and again by the write itself.
@@ -317,7 +318,7 @@ class IroDialog(ComponentDialog):
         self,
         step: WaterfallStepContext,
         action: Callable[[SqlUnitOfWork], Awaitable[T]],
-        outcome: Callable[[T], dict[str, Any]] = lambda _: {},
+        outcome: Callable[[T], dict[str, Any] | None] = lambda _: {},
     ) -> T | None:
         """The one write of a dialog, in one transaction; None when nothing was written.
 
@@ -327,7 +328,8 @@ class IroDialog(ComponentDialog):
         Made once per dialog run (``uow.saves``, ``storage.dialog_saves``): a confirmation whose
         write was already made writes nothing, and ``unsaved`` finishes the dialog with
         ``outcome`` of the first write (JSON; it becomes the dialog's result, as ``finish``'s
-        extras).
+        extras). An ``outcome`` of None says the action changed nothing (an IR action refused
+        or stale): nothing is remembered, so a later confirmation is not told "already saved".
         """
         key = step.values.get(SAVE_KEY)
         try:
@@ -338,8 +340,9 @@ class IroDialog(ComponentDialog):
                         step.values[_ALREADY] = done
                         return None
                 result = await action(uow)
-                if key:
-                    await uow.saves.remember(key, self.id, outcome(result))
+                made = outcome(result)
+                if key and made is not None:  # None: the action wrote nothing to remember
+                    await uow.saves.remember(key, self.id, made)
                 return result
         except DomainError as exc:
             await send(step.context, f"{exc} Nothing was saved.")

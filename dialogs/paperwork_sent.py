@@ -71,6 +71,7 @@ def kinds_from_text(text: str) -> list[Paperwork] | None:
 
 class PaperworkSentDialog(IroDialog):
     change = Change.RECORD_PAPERWORK
+    doing = "recording a review's decisions or minutes sent"
     child_question = "Which child's review paperwork was sent? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:

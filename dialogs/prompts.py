@@ -41,6 +41,7 @@ from botbuilder.schema import Activity, ActivityTypes, InputHints
 
 from cards.asking import SOMETHING_WRONG, STALE_CARD, STILL_STUCK
 from cards.elements import Card, card_to_text
+from dialogs.open_dialog import FREE_TEXT_QUESTIONS, IR_QUESTIONS
 from storage.engine import is_store_unavailable
 
 logger = logging.getLogger(__name__)
@@ -129,9 +130,17 @@ def stamp(card: Card, nonce: str) -> Card:
 class Ask(Dialog):
     """Ask one question and end with the parsed answer (see the module docstring)."""
 
-    def __init__(self, dialog_id: str, parse: Parser) -> None:
+    def __init__(self, dialog_id: str, parse: Parser, *, free_text: bool = False,
+                 asks_for_ir: bool = False) -> None:  # fmt: skip
+        """``free_text``: the question takes any words (a reason, a description, a name), so
+        only a message phrased as a request interrupts it (``understanding.interruptions``);
+        ``asks_for_ir``: it asks which IR, so a reference typed is its answer."""
         super().__init__(dialog_id)
         self._parse = parse
+        if free_text:
+            FREE_TEXT_QUESTIONS.add(dialog_id)
+        if asks_for_ir:
+            IR_QUESTIONS.add(dialog_id)
 
     async def begin_dialog(
         self, dialog_context: DialogContext, options: object = None

@@ -41,6 +41,7 @@ from cards.ir import (
 )
 from cards.ir_card import ir_card
 from dialogs.common import FIRST_CHECK, NO, YES, IroDialog, yes_or_no
+from dialogs.ir_action import IR_ACTION, IrActionDialog
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -52,8 +53,9 @@ from dialogs.prompts import (
     small_number,
     text_message,
 )
+from dialogs.stages import stage_key
 from domain.errors import RulesError
-from domain.permissions import Change
+from domain.permissions import Change, IrMove
 from domain.ports import StaffMember
 from domain.rules import RuleSet
 from services.context import Services
@@ -62,7 +64,7 @@ from services.irs import open_irs_about, preview_stage_owner, raise_issue
 from services.unit_of_work import SqlUnitOfWork
 from understanding.caseload import CaseloadCache
 from understanding.dates import Canonical
-from understanding.entities import find_ir_reasons, find_stage
+from understanding.entities import find_ir_reasons, find_ir_refs
 from understanding.text import clean, tokenise
 
 RAISE_IR = "raise_ir"
@@ -73,9 +75,10 @@ _ASK_STAGE = "raise_ir.stage"
 #: The summary's extra choices (button data, or a typed reply naming the thing to change).
 CHANGE_STAGE = "stage"
 CHANGE_REASONS = "reasons"
+#: The answer to "raise another?" that escalates the open IR instead.
+ESCALATE = "escalate"
 
 _SEPARATORS = re.compile(r"\s*(?:[,;&+]|\band\b)\s*")
-_DEFAULT_STAGE_WORDS = frozenset({"default", "usual", "the usual", "the default", "first"})
 
 
 def reasons_from_text(text: str, rules: RuleSet) -> list[str] | Rejected:
@@ -106,31 +109,20 @@ def reasons_from_text(text: str, rules: RuleSet) -> list[str] | Rejected:
     return [label for label in labels if label in chosen]  # in the rules' order
 
 
-def stage_key(text: str | None, rules: RuleSet) -> str | None:
-    """The stage a reply or an option names ("stage 2", "2", "informal", "team manager")."""
-    if not text or not str(text).strip():
-        return None
-    typed = str(text).strip()
-    if typed.lower() in _DEFAULT_STAGE_WORDS:
-        return rules.stages[0].key
-    try:
-        return rules.stage(typed).key
-    except RulesError:
-        return find_stage(Canonical(tokenise(clean(typed))), rules)
-
-
 class RaiseIrDialog(IroDialog):
     change = Change.RAISE_IR
+    doing = "raising an IR"
     child_question = "Which child is this IR about? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(RAISE_IR, services, caseload, [
-            self.open_step, self.another_step, self.reasons_step, self.description_step,
-            self.stage_step, self.confirm_step, self.save_step,
+            self.open_step, self.another_step, self.escalated_step, self.reasons_step,
+            self.description_step, self.stage_step, self.confirm_step, self.save_step,
         ])  # fmt: skip
+        self.add_dialog(IrActionDialog(services, caseload))  # "escalate it" instead
         self.add_dialog(Ask(_ASK_ANOTHER, self.parse_another))
         self.add_dialog(Ask(_ASK_REASONS, self.parse_reasons))
-        self.add_dialog(Ask(_ASK_DESCRIPTION, self.parse_description))
+        self.add_dialog(Ask(_ASK_DESCRIPTION, self.parse_description, free_text=True))
         self.add_dialog(Ask(_ASK_STAGE, self.parse_stage))
 
     @property
@@ -164,18 +156,46 @@ class RaiseIrDialog(IroDialog):
         return await step.begin_dialog(_ASK_ANOTHER, {
             "prompt": card_message(open_irs_card(name, references),
                                    open_irs_fallback(name, references)),
-            "data": {},
+            "data": {"references": references},
         })  # fmt: skip
 
     async def another_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         if step.result == NO:
             return await self.not_saved(step, NOT_RAISED)
+        if isinstance(step.result, dict) and ESCALATE in step.result:
+            # "Escalate it": the IR action dialog on the open IR (or a choice of them), in
+            # place of raising another; this dialog ends as that one does.
+            references: list[str] = step.values.get(FIRST_CHECK) or []
+            named = step.result.get(ESCALATE)
+            step.values["escalating"] = True
+            return await step.begin_dialog(IR_ACTION, {
+                "ir_ref": named or (references[0] if len(references) == 1 else None),
+                "action": IrMove.ESCALATE.value, "stage": step.result.get("stage"),
+                "text": None, "among": references,
+            })  # fmt: skip
         step.values["another_ok"] = True
         return await step.next(step.values["child"])
+
+    async def escalated_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """After "escalate it": finish as the IR action finished (nothing raised)."""
+        if not step.values.pop("escalating", False):
+            return await step.next(step.result)
+        done = dict(step.result) if isinstance(step.result, dict) else {}
+        saved = bool(done.pop("saved", False))
+        done.pop("child", None)
+        done.pop("child_pk", None)
+        return await self.finish(step, saved=saved, **done)
 
     async def parse_another(self, context: TurnContext, reply: Reply,
                             data: dict[str, Any]) -> Outcome:  # fmt: skip
         chosen = reply.value.get("confirm")
+        words = set(re.findall(r"[a-z]+", reply.text.lower()))
+        if chosen == ESCALATE or (not chosen and words & {"escalate", "escalating"}):
+            # Which one, when more than one is open ("escalate IR-2026-0042 to stage 2").
+            references: list[str] = data.get("references") or []
+            named = [r for r in find_ir_refs(reply.text)[0] if r in references]
+            return Accepted({ESCALATE: named[0] if named else None,
+                             "stage": stage_key(reply.text, self.rules) if reply.text else None})
         answer = chosen if chosen in (YES, NO) else yes_or_no(reply.text)
         return Accepted(answer) if answer is not None else Rejected(ANOTHER_IR_NOT_READ)
 

@@ -84,6 +84,7 @@ def _part(value: object) -> ReviewPart | None:
 
 class RecordReviewDialog(IroDialog):
     change = Change.RECORD_REVIEW
+    doing = "recording a review"
     child_question = "Which child's review was held? Type their name or child ID."
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:
@@ -92,7 +93,7 @@ class RecordReviewDialog(IroDialog):
         ])  # fmt: skip
         self.add_dialog(Ask(_ASK_DATE, self.date_answers(self._check_date, future=False)))
         self.add_dialog(Ask(_ASK_PART, self.parse_part))
-        self.add_dialog(Ask(_ASK_LATE_REASON, self.parse_late_reason))
+        self.add_dialog(Ask(_ASK_LATE_REASON, self.parse_late_reason, free_text=True))
 
     # -- steps -------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from domain.calendar import WorkingDayCalendar, add_months
-from domain.formatting import long_date, short_date
+from domain.formatting import counted, long_date, short_date
 from domain.rules import Timescale, Unit
 
 _WORKING_DAYS, _MONTHS, _HOURS = Unit.WORKING_DAYS, Unit.MONTHS, Unit.HOURS
@@ -31,13 +31,13 @@ class Standing(NamedTuple):
     def summary(self) -> str:
         if self.overdue:
             if self.working_days_overdue == 0:
-                return f"overdue by {_plural(self.days_overdue, 'day')}"
-            return f"overdue by {_plural(self.working_days_overdue, 'working day')}"
+                return f"overdue by {counted(self.days_overdue, 'day')}"
+            return f"overdue by {counted(self.working_days_overdue, 'working day')}"
         if self.due_today:
             return "due today"
         if self.working_days_left == 0:
             return "due now: no working day is left before it"
-        return f"{_plural(self.working_days_left, 'working day')} left"
+        return f"{counted(self.working_days_left, 'working day')} left"
 
 
 class Deadline(NamedTuple):
@@ -145,10 +145,6 @@ def standing_for(
         working_days_overdue=calendar.working_days_between(due, today) if overdue else 0,
         days_overdue=(today - due).days if overdue else 0,
     )
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def apply_timescale(

@@ -16,3 +16,8 @@ def short_date(day: date) -> str:
 def uk_date(day: date) -> str:
     """'21/01/2026'."""
     return f"{day:%d/%m/%Y}"
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """ "1 review", "3 reviews", "1 child", "2 children" (``plural`` when not ``word`` + s)."""
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"

@@ -324,6 +324,34 @@ def _refusal(ir: IR, rules: RuleSet, action: IRAction) -> IllegalTransition:
     return IllegalTransition(f"An IR that is {ir.status.value} cannot be {_ACTION_VERBS[action]}.")
 
 
+def _at_highest_stage(current: Stage) -> IllegalTransition:
+    return IllegalTransition(
+        f"This IR is already at {current.name}, the highest stage, so it cannot be escalated "
+        "further. You can resolve it or refer the case to Cafcass."
+    )
+
+
+def _already_referred(on: date) -> IllegalTransition:
+    return IllegalTransition(
+        f"This IR was already referred to Cafcass on {short_date(on)}; a referral is recorded "
+        "once."
+    )
+
+
+def check_allowed(ir: IR, rules: RuleSet, action: IRAction) -> None:
+    """Refuse now, in the words the move itself would use, an action the IR cannot take
+    whatever comes with it: a resolved IR, a stage that has answered, the highest stage, a
+    referral already recorded (IllegalTransition). A conversation asks this before it asks for
+    the action's inputs; the move checks everything again when it is made."""
+    if ALLOWED_MOVES.get((ir.status, action)) is None:
+        raise _refusal(ir, rules, action)
+    current = _stage(rules, ir.current_stage)
+    if action is IRAction.ESCALATE and current.order == max(s.order for s in rules.stages):
+        raise _at_highest_stage(current)
+    if action is IRAction.REFER_TO_CAFCASS and ir.cafcass_referred_on is not None:
+        raise _already_referred(ir.cafcass_referred_on)
+
+
 def _check_move(ir: IR, rules: RuleSet, action: IRAction, on: date) -> IRStatus:
     """The status after ``action``, or IllegalTransition. Checks the table, then the date."""
     after = ALLOWED_MOVES.get((ir.status, action))
@@ -478,10 +506,7 @@ def escalate(
     if target.order <= current.order:
         higher = [s.name for s in rules.stages if s.order > current.order]
         if not higher:
-            raise IllegalTransition(
-                f"This IR is already at {current.name}, the highest stage, so it cannot be "
-                "escalated further. You can resolve it or refer the case to Cafcass."
-            )
+            raise _at_highest_stage(current)
         where = "already at" if target.order == current.order else "at"
         raise IllegalTransition(
             f"This IR is {where} {current.name}; an IR can only be escalated to a higher stage, "
@@ -544,10 +569,7 @@ def refer_to_cafcass(
     """Record a referral to Cafcass (IR-CAFCASS). The IR stays open; see the module docstring."""
     after = _check_move(ir, rules, IRAction.REFER_TO_CAFCASS, on)
     if ir.cafcass_referred_on is not None:
-        raise IllegalTransition(
-            f"This IR was already referred to Cafcass on {short_date(ir.cafcass_referred_on)}; "
-            "a referral is recorded once."
-        )
+        raise _already_referred(ir.cafcass_referred_on)
     new = replace(ir, status=after, cafcass_referred_on=on, cafcass_referred_by=_optional_text(by))
     event = ReferredToCafcass(
         reference=new.reference,

@@ -8,7 +8,11 @@ cannot disagree:
 - ``may_answer``: who may respond to (or decline) an IR's current stage;
 - ``may_direct``: who may escalate, resolve or refer an IR to Cafcass;
 - ``card_rights``: which of those buttons a viewer's IR card carries now;
+- ``may_ever_act_on_ir``: whether a role may ever do an IR move (``IrMove``) at all, and
+  ``ir_refusal`` says who can, for the refusal before any IR is looked up;
 - ``may_see_service_figures``: who may ask for the service's figures (the QA summary);
+- ``scope_view`` / ``may_see_scope``: whose children "my", "the team's" and "the service's"
+  lists cover for a member of staff, or that they may not ask for them;
 - ``may_change`` / ``may_ever_change``: who may change a child's review record (record, book or
   bring forward a review, record its paperwork sent) or raise an IR about the child, and
   ``who_may`` says who, for a refusal.
@@ -128,6 +132,41 @@ def card_rights(parties: IrParties, staff: StaffMember | None) -> CardRights:
     return CardRights(may_answer=answer, may_direct=direct)
 
 
+class IrMove(StrEnum):
+    """What may be done to an IR, by its card's buttons or by text (one use case for both)."""
+
+    RESPOND = "respond"
+    DECLINE = "decline"
+    ESCALATE = "escalate"
+    RESOLVE = "resolve"
+    REFER = "refer"
+
+
+#: The moves that answer the IR's current stage (``may_answer``); the others direct the IR.
+ANSWERING_MOVES = frozenset({IrMove.RESPOND, IrMove.DECLINE})
+#: IRs are raised by IROs; the raising IRO or a QA manager directs them (``may_direct``).
+_DIRECTING_ROLES = frozenset({Role.IRO, Role.QA_MANAGER})
+_DOING_IT = {IrMove.RESPOND: "respond to it", IrMove.DECLINE: "decline it",
+             IrMove.ESCALATE: "escalate it", IrMove.RESOLVE: "resolve it",
+             IrMove.REFER: "refer it to Cafcass"}  # fmt: skip
+
+
+def may_ever_act_on_ir(staff: StaffMember | None, move: IrMove) -> bool:
+    """Could ``staff`` do ``move`` to any IR at all (their role allows it)? Anyone active may be
+    a stage's owner or an owner's delegate, so answering is decided IR by IR (``may_answer``);
+    directing is only ever an IRO's (the raising one) or a QA manager's (``may_direct``)."""
+    if staff is None or not staff.active:
+        return False
+    return move in ANSWERING_MOVES or _role(staff) in _DIRECTING_ROLES
+
+
+def ir_refusal(move: IrMove) -> str:
+    """Why ``move`` was refused at once (``may_ever_act_on_ir``), and who can make it."""
+    if move in ANSWERING_MOVES:
+        return f"Only the owner of an IR's current stage, or their delegate, can {_DOING_IT[move]}."
+    return f"Only the IRO who raised an IR, or a QA manager, can {_DOING_IT[move]}."
+
+
 # -- the service's figures ---------------------------------------------------------------------
 
 #: Who may ask for the service's figures: they are the QA manager's to report.
@@ -136,6 +175,77 @@ SERVICE_FIGURES_ROLES = frozenset({Role.QA_MANAGER})
 
 def may_see_service_figures(staff: StaffMember) -> bool:
     return staff.active and staff.role in SERVICE_FIGURES_ROLES
+
+
+# -- whose children a list covers ("my", "the team's", "the service's") ----------------------
+
+
+class CaseloadScope(StrEnum):
+    """Whose children a list or a count means (the values are ``understanding.Scope``'s)."""
+
+    MINE = "mine"
+    TEAM = "team"  # the service area the user works in
+    SERVICE = "service"  # every child
+
+
+class Reach(StrEnum):
+    """What a list actually covers, so the answer can say it in words."""
+
+    REVIEWED = "reviewed"  # the children the user reviews as IRO or is covering
+    ALLOCATED = "allocated"  # the children allocated to the user as social worker
+    AREA = "area"  # the children of one service area
+    EVERY = "every"  # every child
+    NONE = "none"  # nothing (inactive, or a manager with no service area recorded)
+
+
+@dataclass(frozen=True)
+class ScopeView:
+    """The children a scope covers for one member of staff, and how to say which they are."""
+
+    visibility: Visibility
+    reach: Reach
+    service_area: str | None = None
+
+
+
+
+def scope_view(staff: StaffMember | None, scope: CaseloadScope) -> ScopeView | None:
+    """The children ``scope`` covers for ``staff``, or None when they may not ask for it.
+
+    - "mine": an IRO's reviewed and covered children; a social worker's allocated children; a
+      manager's service area (every child for a director with none); every child for the QA
+      team, whose work is the whole service's (domain.md section 5: "QA managers see all
+      children"), so a QA manager's "what's overdue?" is the service's, as it always was;
+    - "the team's": a manager's service area; the QA team's and an area-spanning director's
+      team is the whole service; IROs and social workers have no team caseload to see;
+    - "the service's": only those who see every child (the QA team, a director with no area).
+
+    Never wider than ``visibility_for``: a scope is a part of what the person may see, or refused.
+    """
+    own = visibility_for(staff)
+    if staff is None:
+        return None
+    if own.nothing:
+        # Inactive, an unknown role, or a manager with no service area: nothing of their own,
+        # said as such, and nothing wider.
+        return ScopeView(own, Reach.NONE) if scope is CaseloadScope.MINE else None
+    role = _role(staff)
+    if scope is CaseloadScope.MINE:
+        if role is Role.IRO:
+            return ScopeView(Visibility(reviewing_iro_id=staff.id), Reach.REVIEWED)
+        if role is Role.SOCIAL_WORKER:
+            return ScopeView(own, Reach.ALLOCATED)
+    elif role in (Role.IRO, Role.SOCIAL_WORKER):
+        return None  # a team's or the service's caseload is its managers' and the QA team's
+    elif scope is CaseloadScope.SERVICE and not own.everything:
+        return None
+    if own.everything:
+        return ScopeView(own, Reach.EVERY)
+    return ScopeView(own, Reach.AREA, own.service_area)
+
+
+def may_see_scope(staff: StaffMember | None, scope: CaseloadScope) -> bool:
+    return scope_view(staff, scope) is not None
 
 
 # -- changes to a child's record -------------------------------------------------------------

@@ -22,6 +22,11 @@ is the card's refresh. Each call, in the caller's transaction:
 
 The caller commits, then updates the card copies already sent. The result is data: what the
 person who pressed the button is told is ``cards.ir_wording.action_message``.
+
+The same actions typed in chat (``dialogs/ir_action.py``) are this use case too: before asking
+anything, ``preview_action`` makes the same checks read-only (and the state machine's own
+refusals), and with the inputs says what the move would do (an escalation's new owner and due
+dates); the confirmed write is one ``act_on_ir`` expecting the version the summary was shown at.
 """
 
 from __future__ import annotations
@@ -183,9 +188,7 @@ async def act_on_ir(
                                 now.view.owner_title)  # fmt: skip
 
     current = loaded.view.version
-    allowed = may_answer(loaded.parties, actor) if action in ANSWERING \
-        else may_direct(loaded.parties, actor)  # fmt: skip
-    if not allowed:
+    if not _allowed(loaded, action, actor):
         was_party = action in ANSWERING and actor.id in loaded.parties.owner_ids
         if was_party and version != current:
             # A stage owner's card left open after the IR moved on to another stage: they were
@@ -206,7 +209,7 @@ async def act_on_ir(
         return answer(Outcome.STALE)
 
     try:
-        moved, events = await _move(uow, rules, loaded, action, actor, data, today)
+        moved, events, _ = await _move(uow, rules, loaded, action, actor, data, today)
         new_version = await uow.irs.save(moved, rules, expected_version=version)
     except IrConflict:
         # Someone else's change landed between our read and our write (a double click, or two
@@ -227,35 +230,115 @@ async def act_on_ir(
     return answer(Outcome.DONE, after, changed=True)
 
 
+# -- before an action is confirmed in chat --------------------------------------------------------
+
+#: The state machine's action behind each verb (both answers are the stage's response).
+_DOMAIN_ACTION = {
+    CardVerb.RESPOND: ir_model.IRAction.RESPOND,
+    CardVerb.DECLINE: ir_model.IRAction.RESPOND,
+    CardVerb.ESCALATE: ir_model.IRAction.ESCALATE,
+    CardVerb.RESOLVE: ir_model.IRAction.RESOLVE,
+    CardVerb.REFER: ir_model.IRAction.REFER_TO_CAFCASS,
+}
+
+
+@dataclass(frozen=True)
+class ActionPreview:
+    """What a conversation may say before an action is confirmed (``preview_action``)."""
+
+    #: Why it cannot be done, as ``act_on_ir`` would answer (``cards.ir_wording`` says it);
+    #: None when it may. An IR the actor may not see is NOT_FOUND, as one that does not exist.
+    refused: CardActionResult | None
+    #: The IR now; its version is the one the write must find (else it is answered as stale).
+    view: IrCardView | None = None
+    #: With the inputs, escalating: who will answer at the new stage (None: nobody recorded),
+    #: by when, and (a formal IR) by when it must be resolved.
+    owner: StaffMember | None = None
+    response_due: date | None = None
+    formal_due: date | None = None
+
+
+async def preview_action(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, verb: str, reference: str,
+    today: date, data: Mapping[str, Any] | None = None,
+) -> ActionPreview:  # fmt: skip
+    """May ``actor`` do ``verb`` to the IR now, and (with ``data``, the inputs as the card
+    sends them) what would it do? The checks ``act_on_ir`` makes, and the state machine's own
+    refusals ("Stage 1 already responded ..."), so a chat can say so before asking anything.
+    Reads only (the move is tried, never saved); audited as a read of the IR."""
+    action = CardVerb(verb)
+    hidden = ActionPreview(CardActionResult(Outcome.NOT_FOUND, reference, action=action,
+                                            why=Why.NO_SUCH_IR))  # fmt: skip
+    try:
+        loaded = await load_ir_card(uow, rules, reference, today)
+    except IrNotFound:
+        await _audit(uow, "ir.read", actor, reference, "refused", reason="not_found")
+        return hidden
+    if not await _may_see(uow, loaded, actor):
+        await _audit(uow, "ir.read", actor, reference, "refused", reason="not_authorised")
+        return hidden
+    await _audit(uow, "ir.read", actor, reference, "ok", version=loaded.view.version)
+
+    def refused(outcome: Outcome, why: Why | None = None,
+                error: str | None = None) -> ActionPreview:  # fmt: skip
+        view = loaded.view
+        return ActionPreview(CardActionResult(
+            outcome, reference, view, card_rights(loaded.parties, actor), action=action, why=why,
+            ir=loaded.ir, error=error, stage_name=view.stage_name, owner_title=view.owner_title,
+        ), view)  # fmt: skip
+
+    if not _allowed(loaded, action, actor):
+        return refused(Outcome.REFUSED, Why.NOT_AUTHORISED)
+    try:
+        ir_model.check_allowed(loaded.ir, rules, _DOMAIN_ACTION[action])
+        if data is None:
+            return ActionPreview(None, loaded.view)
+        _, events, owner = await _move(uow, rules, loaded, action, actor, data, today)
+    except DomainError as error:
+        return refused(Outcome.INVALID, error=str(error))
+    escalated = next((e for e in events if isinstance(e, ir_model.IssueEscalated)), None)
+    if escalated is None:
+        return ActionPreview(None, loaded.view)
+    return ActionPreview(None, loaded.view, owner, escalated.response_due, escalated.formal_due)
+
+
 # -- the moves ----------------------------------------------------------------------------------
 
 
 async def _move(
     uow: UnitOfWork, rules: RuleSet, loaded: LoadedIrCard, action: CardVerb,
     actor: StaffMember, data: Mapping[str, Any], today: date,
-) -> tuple[ir_model.IR, list[ir_model.IREvent]]:  # fmt: skip
-    """The domain's move for ``action``."""
+) -> tuple[ir_model.IR, list[ir_model.IREvent], StaffMember | None]:  # fmt: skip
+    """The domain's move for ``action``, and (escalating) who will answer at the new stage."""
     ir, by = loaded.ir, actor.email
     if action is CardVerb.RESPOND:
-        return ir_model.respond(
+        return *ir_model.respond(
             ir, rules, on=today, response=_text(data, Input.RESPONSE),
             target_date=_date(data.get(Input.TARGET_DATE)), by=by,
-        )  # fmt: skip
+        ), None  # fmt: skip
     if action is CardVerb.DECLINE:
         reason = _text(data, Input.DECLINE_REASON)
-        return ir_model.decline(ir, rules, on=today, reason=reason, by=by)
+        return *ir_model.decline(ir, rules, on=today, reason=reason, by=by), None
     if action is CardVerb.ESCALATE:
         stage = rules.stage(_text(data, Input.TO_STAGE) or ir.current_stage)
         child = await uow.irs.child_row(loaded.child_pk)
         owner = await stage_owner_for(uow, rules, child, stage.key) if child else None
-        return ir_model.escalate(
+        return *ir_model.escalate(
             ir, rules, to_stage=stage.key, on=today, reason=_text(data, Input.ESCALATE_REASON),
             owner=owner.email if owner else None, by=by,
-        )  # fmt: skip
+        ), owner  # fmt: skip
     if action is CardVerb.RESOLVE:
         outcome = _text(data, Input.OUTCOME)
-        return ir_model.resolve(ir, rules, on=today, outcome=outcome, by=by)
-    return ir_model.refer_to_cafcass(ir, rules, on=today, by=by)
+        return *ir_model.resolve(ir, rules, on=today, outcome=outcome, by=by), None
+    return *ir_model.refer_to_cafcass(ir, rules, on=today, by=by), None
+
+
+def _allowed(loaded: LoadedIrCard, action: CardVerb, actor: StaffMember) -> bool:
+    """The store's rule, never the card's: the stage's owner or delegate answers; the raising
+    IRO or a QA manager directs."""
+    if action in ANSWERING:
+        return may_answer(loaded.parties, actor)
+    return may_direct(loaded.parties, actor)
 
 
 # -- reading the card data ------------------------------------------------------------------------

@@ -288,7 +288,9 @@ async def enqueue_for_events(
       also gets the card (the copy that shows them the response when it comes);
     - a stage responded (agreed or declined): the IRO gets the card with the response;
     - resolved: everyone who got a card is told (their copies are also updated in place);
-    - referred to Cafcass: nothing new is sent; the copies are updated in place.
+    - referred to Cafcass: nothing new is sent; the copies are updated in place;
+    - nobody is sent news of their own action (a manager who is also the social worker, a
+      delegate who raised the IR), except the raising IRO's own copy of the card when raised.
 
     Keys are ``<reference>:v<version>:<what>:<staff id>``, so replaying the same move (or
     running this twice in one transaction) enqueues nothing new.
@@ -297,29 +299,45 @@ async def enqueue_for_events(
     view, parties = loaded.view, loaded.parties
     new = 0
     for event in events:
+        # Nobody is notified of their own action (they were told where they did it). The one
+        # exception is the raising IRO's own copy of the card, where the response will show.
+        by = event.raised_by if isinstance(event, ir_model.IssueRaised) else event.by
+        actor = await _staff_id(uow, loaded, by)
         if isinstance(event, ir_model.IssueRaised | ir_model.IssueEscalated):
             for staff_id in dict.fromkeys((parties.owner_id, parties.owner_delegate_id)):
-                if staff_id is not None:
+                if staff_id is not None and staff_id != actor:
                     notice = wording.to_stage_owner(view, staff_id != parties.owner_id)
                     new += await _card(uow, loaded, staff_id, notice)
             if isinstance(event, ir_model.IssueRaised) and parties.raised_by_id is not None:
                 new += await _card(uow, loaded, parties.raised_by_id,
                                    wording.to_raiser_raised(view))  # fmt: skip
-            if parties.social_worker_id is not None:
+            if parties.social_worker_id not in (None, actor):
                 escalated = isinstance(event, ir_model.IssueEscalated)
                 new += await _notice(uow, loaded, parties.social_worker_id, "social-worker",
                                      wording.to_social_worker(view, escalated))  # fmt: skip
-        elif isinstance(event, ir_model.StageResponded) and parties.raised_by_id is not None:
+        elif isinstance(event, ir_model.StageResponded) \
+                and parties.raised_by_id not in (None, actor):  # fmt: skip
             notice = wording.to_raiser_responded(view, event.declined, event.on)
             new += await _card(uow, loaded, parties.raised_by_id, notice)
         elif isinstance(event, ir_model.IssueResolved):
-            actor = loaded.staff_ids.get((event.by or "").lower())
             holders = [i for i in (parties.raised_by_id, *parties.owner_ids) if i is not None]
             for staff_id in dict.fromkeys(holders):
                 if staff_id != actor:
                     new += await _notice(uow, loaded, staff_id, "resolved",
                                          wording.resolved(view, event.on))  # fmt: skip
     return new
+
+
+async def _staff_id(uow: UnitOfWork, loaded: LoadedIrCard, email: str | None) -> int | None:
+    """The member of staff with this e-mail (someone the IR names, else looked up: a QA
+    manager or a delegate who acted need not be named on it)."""
+    if not email:
+        return None
+    known = loaded.staff_ids.get(email.lower())
+    if known is not None:
+        return known
+    found = (await uow.irs.people({email})).get(email.lower())
+    return found.id if found else None
 
 
 def _payload(view: IrCardView, report_to: int | None, **fields: Any) -> dict[str, Any]:

@@ -135,6 +135,7 @@ _CUES: tuple[tuple[Intent, re.Pattern[str], float], ...] = (
                               r"|\bwho is\b(?! (?:due|overdue|late))"), 3),
     # The reviews booked: a question with "booked" in it ("what have I got booked?").
     (Intent.BOOKED_REVIEWS, _c(r"\bbookings\b"), 3),
+    (Intent.BOOKED_REVIEWS, _c(r"\bbooked reviews?\b|\breviews (?:i have |i've )?booked\b"), 6),
     # The children on a caseload.
     (Intent.MY_CASELOAD, _c(r"\bhow many (?:children|kids|young people|cic|cases|child)\b"
                             r"|\bnumber of (?:children|kids|young people|cic|cases)\b"), 6),

@@ -63,6 +63,8 @@ _CHILD_FOLLOW_UPS = frozenset(
 )
 
 
+#: The score of a message that is one thing whole ("help", "cancel") or a service figure.
+SURE = 10.0
 _SUMMARY_INTENT = {Topic.IRS: Intent.IR_SUMMARY, Topic.REVIEWS: Intent.REVIEW_SUMMARY}
 
 #: The intents that change the record (each starts a dialog that writes after a yes).
@@ -77,7 +79,7 @@ _READ_INSTEAD = {
     Intent.RAISE_IR: Intent.IR_STATUS, **dict.fromkeys(IR_ACTION_INTENTS, Intent.IR_STATUS),
 }  # fmt: skip
 #: After these, "it" can mean the IR last discussed.
-_ABOUT_ONE_IR = frozenset({Intent.IR_STATUS, *IR_ACTION_INTENTS})
+_ABOUT_ONE_IR = frozenset({Intent.IR_STATUS, Intent.RAISE_IR, *IR_ACTION_INTENTS})
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b")
 _SCOPED = frozenset({Intent.DUE_FOR_ME, Intent.MY_CASELOAD, Intent.BOOKED_REVIEWS})
 _ACTION_TEXT = re.compile(
@@ -106,7 +108,8 @@ def understand(
     rules = rules or _default_rules()
     # The service's figures first, and narrowly (understanding/summaries.py says which).
     if (summary := recognise_summary(text, today)) is not None:
-        return Understanding(_SUMMARY_INTENT[summary.topic], summary=summary)
+        # Recognised narrowly, so as sure as a message gets.
+        return Understanding(_SUMMARY_INTENT[summary.topic], summary=summary, score=SURE)
     cleaned = clean(text)
     ir_refs, cleaned = entities.find_ir_refs(cleaned)
     child_ids, cleaned = entities.find_child_ids(cleaned)
@@ -116,7 +119,7 @@ def understand(
     words = [t.word for t in tokens]
     whole, lead = whole_message_intent(words)
     if whole is not None:
-        return Understanding(whole)
+        return Understanding(whole, score=SURE)
 
     canon = Canonical(tokens)
     dates = find_dates(canon, cleaned, today)
@@ -175,7 +178,10 @@ def understand(
         child = ChildRef(ChildRefKind.PRONOUN, "that", context.last_child)
     # "CP conferences due this month" lists; "Kai's next CP conference" is about one child.
     listing = intent in _LISTING and not (child and intent is Intent.CP_CONFERENCE_DUE)
-    when, when_text, date_error = (None, None, None) if listing else _the_date(intent, dates, today)
+    # An IR action's dates belong to the words it carries ("visit booked for Tuesday").
+    dateless = listing or intent in IR_ACTION_INTENTS
+    when, when_text, date_error = (None, None, None) if dateless else _the_date(intent, dates,
+                                                                                today)
     if intent is Intent.RAISE_IR and not ir_reasons:
         ir_reasons = entities.find_ir_reasons(canon, rules)  # "escalate concerns about ..."
     ir_ref = ir_refs[0] if ir_refs else None

@@ -97,6 +97,11 @@ def _to_summary(row: Row[Any]) -> ChildSummary:
     return ChildSummary(*row)
 
 
+#: For the list queries of ``storage.repositories.caseload_lists``: a list shows a child with
+#: the same columns and joins as every other read, so a ChildSummary is one thing everywhere.
+summary_select, to_summary = _summary_select, _to_summary
+
+
 def _reviewed_or_covered_by(
     iro_staff_id: Any, due_condition: ColumnElement[bool]
 ) -> ColumnElement[bool]:

@@ -45,7 +45,10 @@ async def list_irs(
     scope: IrListScope,
     include_resolved: bool = False,
     limit: int = 50,
+    child_pk: int | None = None,
 ) -> list[IrSummary]:
+    """The IRs ``scope`` names (raised by, or waiting for, ``staff_id``), or with ``child_pk``
+    every IR about that child, among those the visibility allows."""
     # The open stage entry of an IR is its last one; owning it means the response is mine.
     current_owner = exists().where(
         IrStageEntry.ir_id == IssueResolution.id,
@@ -60,6 +63,8 @@ async def list_irs(
         condition = awaiting
     else:
         condition = or_(raised, awaiting)
+    if child_pk is not None:
+        condition = IssueResolution.child_pk == child_pk
     query = (
         select(IssueResolution, Child.given_name, Child.family_name, Child.child_id,
                awaiting.label("awaiting_me"))

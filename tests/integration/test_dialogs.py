@@ -274,7 +274,8 @@ async def test_raising_an_ir_for_a_child_with_one_open_names_it_first(world: Wor
     # The open IR's own card (with Alex's buttons), then the question; no reasons asked yet.
     assert f"Issues Resolution {open_ref}" in shown
     assert f"already has an open Issues Resolution: {open_ref}" in shown
-    assert "Raise another IR about a different issue?" in shown and "Why are you" not in shown
+    assert "Raise another IR about a different issue, or escalate it instead?" in shown \
+        and "Why are you" not in shown  # fmt: skip
     assert "Please reply" in await chat.say("hmm")  # unclear: asked again
     shown = await chat.press("Don't raise")
     assert chat.result["saved"] is False and "no IR was raised" in shown

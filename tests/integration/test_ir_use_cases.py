@@ -14,6 +14,7 @@ service manager (``domain/rules/west_berkshire.toml``).
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import pytest
 import pytest_asyncio
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cards import ir_notices
@@ -35,7 +36,15 @@ from domain.issues_resolution import IRStatus
 from domain.permissions import NO_RIGHTS, visibility_for
 from domain.ports import NOTHING, SYSTEM, Role, StaffMember
 from domain.rules import load_rules
-from services.ir_actions import CardActionResult, CardVerb, Outcome, Why, act_on_ir, view_ir
+from services.ir_actions import (
+    CardActionResult,
+    CardVerb,
+    Outcome,
+    Why,
+    act_on_ir,
+    preview_action,
+    view_ir,
+)
 from services.ir_cards import enqueue_for_events, prepare_delivery, record_delivery
 from services.irs import open_irs_about, preview_stage_owner, raise_issue
 from services.unit_of_work import IrRecords, UnitOfWork
@@ -46,6 +55,7 @@ from storage.models import (
     IrStageEntry,
     IssueResolution,
     Notification,
+    Staff,
 )
 from storage.repositories.ir_records import SqlIrRecords
 from storage.repositories.issues import IrConflict, IrNotFound
@@ -497,6 +507,109 @@ async def test_escalating_to_stage_2_then_resolving(world: World) -> None:
     }
     assert await world.audit() == [("ir.raise", "ok"), ("ir.respond", "ok"),
                                    ("ir.escalate", "ok"), ("ir.resolve", "ok")]  # fmt: skip
+
+
+async def name_delegate(world: World, owner: StaffMember, delegate: StaffMember) -> None:
+    """``owner`` names ``delegate`` to act for them (in the store itself)."""
+    backend = world.backend
+    if isinstance(backend, FakeBackend):
+        staff = backend.store.committed.staff
+        staff[owner.id] = dataclasses.replace(staff[owner.id], delegate_id=delegate.id)
+        return
+    assert isinstance(backend, SqlBackend)
+    async with backend.sessions() as session, session.begin():
+        await session.execute(
+            update(Staff).where(Staff.id == owner.id).values(delegate_id=delegate.id)
+        )
+
+
+@EVERY_BACKEND
+async def test_nobody_is_sent_news_of_their_own_action(world: World) -> None:
+    # The QA manager acts for the service manager, and escalates to Stage 2 herself: the
+    # service manager gets the card and the social worker a word; she is not sent her own news.
+    await name_delegate(world, world.service_manager, world.qa)
+    ref = await world.raise_ir()
+    await world.act(world.team_manager, CardVerb.RESPOND,
+                    {"ir": ref, "version": 1, "response": "We will try."})
+    before = await world.backend.outbox()
+    escalated = await world.act(world.qa, CardVerb.ESCALATE,
+                                {"ir": ref, "version": 2, "to_stage": "2",
+                                 "escalate_reason": "Not good enough."})  # fmt: skip
+    assert escalated.outcome is Outcome.DONE
+    sm, sw, qa = world.service_manager.id, world.social_worker.id, world.qa.id
+    after = await world.backend.outbox()
+    assert set(after) - set(before) == {f"{ref}:v3:card:{sm}", f"{ref}:v3:social-worker:{sw}"}
+    # Answering for the service manager, she is not sent the card with her own answer either;
+    # the IRO is.
+    before = after
+    answered = await world.act(world.qa, CardVerb.RESPOND,
+                               {"ir": ref, "version": 3, "response": "Agreed: a tracker."})
+    assert answered.outcome is Outcome.DONE
+    after = await world.backend.outbox()
+    assert set(after) - set(before) == {f"{ref}:v4:card:{world.iro.id}"}
+    assert all(n.recipient != qa for n in after.values())
+
+
+# -- before an action is confirmed in chat --------------------------------------------------------
+
+
+@EVERY_BACKEND
+async def test_a_preview_checks_as_the_write_does_and_writes_only_its_read(world: World) -> None:
+    ref = await world.raise_ir()
+    irs, outbox = await world.backend.irs(), await world.backend.outbox()
+    async with world.uow() as uow:
+        owner = await preview_action(uow, RULES, world.team_manager, CardVerb.RESPOND, ref,
+                                     ACTED)  # fmt: skip
+        outsider = await preview_action(uow, RULES, world.outsider, CardVerb.RESPOND, ref, ACTED)
+        missing = await preview_action(uow, RULES, world.iro, CardVerb.RESOLVE, "IR-2024-0999",
+                                       ACTED)  # fmt: skip
+        social_worker = await preview_action(uow, RULES, world.social_worker, CardVerb.ESCALATE,
+                                             ref, ACTED)  # fmt: skip
+        escalate = await preview_action(uow, RULES, world.iro, CardVerb.ESCALATE, ref, ACTED,
+                                        {"ir": ref, "to_stage": "2",
+                                         "escalate_reason": "No answer."})  # fmt: skip
+        no_reason = await preview_action(uow, RULES, world.iro, CardVerb.ESCALATE, ref, ACTED,
+                                         {"ir": ref, "to_stage": "2"})  # fmt: skip
+    assert owner.refused is None and owner.view is not None and owner.view.version == 1
+    # An IR this person may not see is answered as one that does not exist.
+    for hidden, reference in ((outsider, ref), (missing, "IR-2024-0999")):
+        assert hidden.refused is not None and hidden.view is None
+        assert (hidden.refused.outcome, hidden.refused.why, hidden.refused.reference) == (
+            Outcome.NOT_FOUND, Why.NO_SUCH_IR, reference)
+    assert social_worker.refused is not None
+    assert (social_worker.refused.outcome, social_worker.refused.why) == (Outcome.REFUSED,
+                                                                          Why.NOT_AUTHORISED)
+    assert escalate.refused is None and escalate.owner is not None
+    assert escalate.owner.id == world.service_manager.id
+    assert escalate.response_due == RULES.calendar.add_working_days(ACTED, 5)
+    assert no_reason.refused is not None and no_reason.refused.outcome is Outcome.INVALID
+    assert no_reason.refused.error == "Please give the reason for escalating; it cannot be left " \
+        "empty."  # fmt: skip
+    # Nothing written but the reads' audit entries.
+    assert await world.backend.irs() == irs
+    assert await world.backend.outbox() == outbox
+    assert (await world.audit())[1:] == [("ir.read", "ok"), ("ir.read", "refused"),
+                                         ("ir.read", "refused"), ("ir.read", "ok"),
+                                         ("ir.read", "ok"), ("ir.read", "ok")]  # fmt: skip
+
+
+@EVERY_BACKEND
+async def test_a_preview_says_what_the_state_machine_would_refuse_before_asking(
+    world: World,
+) -> None:
+    ref = await world.raise_ir("4")
+    await world.act(world.director, CardVerb.RESPOND, {"ir": ref, "version": 1,
+                                                        "response": "Done."})  # fmt: skip
+    async with world.uow() as uow:
+        again = await preview_action(uow, RULES, world.director, CardVerb.DECLINE, ref, ACTED)
+        higher = await preview_action(uow, RULES, world.iro, CardVerb.ESCALATE, ref, ACTED)
+        refer = await preview_action(uow, RULES, world.iro, CardVerb.REFER, ref, ACTED)
+    assert again.refused is not None and again.refused.outcome is Outcome.INVALID
+    assert again.refused.error is not None and again.refused.error.startswith(
+        "Stage 4 already responded on 23 December 2024")
+    assert higher.refused is not None and higher.refused.error is not None
+    assert higher.refused.error.startswith("This IR is already at Stage 4, the highest stage")
+    assert refer.refused is None
 
 
 @EVERY_BACKEND

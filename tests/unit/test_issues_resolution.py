@@ -26,6 +26,7 @@ from domain.issues_resolution import (
     StageEntry,
     StageResponded,
     allowed_actions,
+    check_allowed,
     check_consistent,
     current_owner_role,
     current_stage,
@@ -564,3 +565,27 @@ def test_check_consistent_spots_a_hand_edited_record() -> None:
     wrong_formal = dataclasses.replace(ir, formal_since=FRI_20_DEC_2024)
     with pytest.raises(DomainError, match="became formal does not match"):
         check_consistent(wrong_formal, RULES)
+
+
+def test_check_allowed_refuses_now_in_the_moves_own_words_and_agrees_with_the_buttons() -> None:
+    """What a chat says before asking for an action's inputs: the move's own refusal, and only
+    for the actions the card would not offer (``allowed_actions``)."""
+    at_4 = raise_at(stage="4")
+    answered, _ = respond(at_4, RULES, on=date(2025, 1, 2), response="Agreed.")
+    referred, _ = refer_to_cafcass(answered, RULES, on=date(2025, 1, 3))
+    resolved, _ = resolve(referred, RULES, on=date(2025, 1, 6), outcome="Done.")
+    for ir in (raise_at(stage="1"), at_4, answered, referred, resolved):
+        for action in IRAction:
+            if action in allowed_actions(ir, RULES):
+                check_allowed(ir, RULES, action)
+            else:
+                with pytest.raises(IllegalTransition):
+                    check_allowed(ir, RULES, action)
+    with pytest.raises(IllegalTransition, match="already at Stage 4, the highest stage"):
+        check_allowed(answered, RULES, IRAction.ESCALATE)
+    with pytest.raises(IllegalTransition, match="already referred to Cafcass on 3 January 2025"):
+        check_allowed(referred, RULES, IRAction.REFER_TO_CAFCASS)
+    with pytest.raises(IllegalTransition, match="Stage 4 already responded on 2 January 2025"):
+        check_allowed(answered, RULES, IRAction.RESPOND)
+    with pytest.raises(IllegalTransition, match="resolved on 6 January 2025"):
+        check_allowed(resolved, RULES, IRAction.ESCALATE)

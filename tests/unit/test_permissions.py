@@ -6,7 +6,17 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.permissions import Change, may_change, may_ever_change, refusal, who_may
+from domain.permissions import (
+    ANSWERING_MOVES,
+    Change,
+    IrMove,
+    ir_refusal,
+    may_change,
+    may_ever_act_on_ir,
+    may_ever_change,
+    refusal,
+    who_may,
+)
 from domain.ports import Role, StaffMember
 
 
@@ -69,3 +79,27 @@ def test_a_change_for_one_child_is_never_allowed_beyond_the_role(
         assert allowed == (staff_id in (iro_id, covering))
     if role not in (Role.IRO, Role.QA_MANAGER, Role.ADMIN):
         assert not allowed
+
+
+def test_an_ir_is_directed_only_by_iros_and_qa_managers_and_answered_by_anyone_named() -> None:
+    for role in Role:
+        for move in IrMove:
+            allowed = may_ever_act_on_ir(person(role), move)
+            # Anyone may be named a stage's owner or delegate: answering is decided IR by IR.
+            expected = move in ANSWERING_MOVES or role in (Role.IRO, Role.QA_MANAGER)
+            assert allowed == expected, (role, move)
+            assert not may_ever_act_on_ir(person(role, active=False), move)
+    assert not may_ever_act_on_ir(None, IrMove.RESPOND)
+    assert not may_ever_act_on_ir(person("unknown role"), IrMove.ESCALATE)
+
+
+def test_an_ir_refusal_says_who_can() -> None:
+    assert ir_refusal(IrMove.ESCALATE) == (
+        "Only the IRO who raised an IR, or a QA manager, can escalate it."
+    )
+    assert ir_refusal(IrMove.REFER) == (
+        "Only the IRO who raised an IR, or a QA manager, can refer it to Cafcass."
+    )
+    assert ir_refusal(IrMove.RESPOND) == (
+        "Only the owner of an IR's current stage, or their delegate, can respond to it."
+    )

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from domain.names import normalise_name
 from understanding import (
     ChildCandidate,
     ChildIndex,
@@ -25,6 +26,7 @@ from understanding import (
     resolve_child,
     understand,
 )
+from understanding.interruptions import Waiting, interrupts
 
 CORPUS_PATH = Path(__file__).with_name("utterances.json")
 CORPUS: dict[str, Any] = json.loads(CORPUS_PATH.read_text(encoding="utf-8"))
@@ -32,6 +34,14 @@ CORPUS: dict[str, Any] = json.loads(CORPUS_PATH.read_text(encoding="utf-8"))
 # the corpus figures generalise. Reported, not asserted at the aim.
 HOLDOUT_PATH = Path(__file__).with_name("utterances.holdout.json")
 HOLDOUT: dict[str, Any] = json.loads(HOLDOUT_PATH.read_text(encoding="utf-8"))
+# Issue 17's held-out set: the everyday questions, the IR actions by text, and messages typed
+# while a dialog waits ("during": the dialog and its question; "expect": interrupt or answer).
+# Written before the recogniser was tuned for them, and never tuned against.
+HOLDOUT17_PATH = Path(__file__).with_name("utterances.holdout17.json")
+HOLDOUT17: dict[str, Any] = json.loads(HOLDOUT17_PATH.read_text(encoding="utf-8"))
+#: The questions of a dialog that take any words (``Ask(..., free_text=True)``), as the
+#: held-out set names them.
+FREE_TEXT_ASKING = frozenset({"child", "late_reason", "bf_reason", "description"})
 TODAY = date.fromisoformat(CORPUS["today"])
 CASELOAD: tuple[ChildCandidate, ...] = tuple(ChildCandidate(**c) for c in CORPUS["caseload"])
 BY_ID = {c.child_id: c for c in CASELOAD}
@@ -50,6 +60,8 @@ ENTITY_KEYS = (
     "scope",
     "reason",
     "paperwork",
+    "detail",
+    "count_only",
 )
 
 
@@ -61,6 +73,12 @@ class Row:
     child_expected: Any
     child_actual: Any
     entity_problems: list[str] = field(default_factory=list)
+    #: For a message typed while a dialog waits: was it read as another request?
+    interrupted: bool | None = None
+
+    @property
+    def interruption_ok(self) -> bool:
+        return self.interrupted == (self.expected.get("expect") == "interrupt")
 
     @property
     def intent_ok(self) -> bool:
@@ -103,6 +121,11 @@ class Report:
         rows = [r for r in self.rows if any(k in r.expected for k in ENTITY_KEYS)]
         return self._rate(rows, "entities_ok")
 
+    @property
+    def interruptions(self) -> tuple[int, int]:
+        """Messages typed while a dialog waits, told right: another request, or its answer."""
+        return self._rate([r for r in self.rows if r.interrupted is not None], "interruption_ok")
+
     def per_intent(self) -> dict[str, tuple[int, int]]:
         totals: Counter[str] = Counter()
         right: Counter[str] = Counter()
@@ -122,6 +145,11 @@ class Report:
             if row.child_relevant and not row.child_ok:
                 problems.append(f"child {row.child_actual} (expected {row.child_expected})")
             problems += row.entity_problems
+            if row.interrupted is not None and not row.interruption_ok:
+                during = row.expected["during"]
+                problems.append(f"while {during['dialog']} asks {during['asking']}: "
+                                f"{'interrupted' if row.interrupted else 'taken as the answer'}"
+                                f" (expected {row.expected['expect']})")  # fmt: skip
             if problems:
                 lines.append(f"{row.text!r}: " + "; ".join(problems))
         return lines
@@ -152,10 +180,16 @@ def _actual_child(u: Understanding) -> Any:
     return ("none",)
 
 
-def _entity_problems(u: Understanding, expected: dict[str, Any]) -> list[str]:
+def _entity_problems(
+    u: Understanding, expected: dict[str, Any], labelled_only: bool = False
+) -> list[str]:
+    """What ``u`` got wrong. The first two sets label every entity (a key left out means none
+    is expected); issue 17's labels only what its items are about (``labelled_only``)."""
     problems: list[str] = []
 
     def check(key: str, actual: Any, wanted: Any) -> None:
+        if labelled_only and key not in expected:
+            return
         if actual != wanted:
             problems.append(f"{key} {actual!r} (expected {wanted!r})")
 
@@ -173,22 +207,31 @@ def _entity_problems(u: Understanding, expected: dict[str, Any]) -> list[str]:
     check("ir_ref", u.ir_ref, expected.get("ir_ref"))
     check("stage", u.stage, expected.get("stage"))
     check("reasons", sorted(u.ir_reasons), sorted(expected.get("reasons", [])))
-    check("scope", u.ir_scope.value if u.ir_scope else None, expected.get("scope"))
+    scope = u.ir_scope.value if u.ir_scope else (u.scope.value if u.scope else None)
+    check("scope", scope, expected.get("scope"))
     check("paperwork", sorted(u.paperwork), sorted(expected.get("paperwork", [])))
+    check("detail", u.detail.value if u.detail else None, expected.get("detail"))
+    check("count_only", u.count_only, expected.get("count_only", False))
     if "reason" in expected and expected["reason"].lower() not in (u.reason or "").lower():
         problems.append(f"reason {u.reason!r} (expected to contain {expected['reason']!r})")
     return problems
 
 
-def evaluate_corpus(known_names: bool = True, holdout: bool = False) -> Report:
-    """Every corpus message through understand() and, for names, resolve_child()."""
+def evaluate_corpus(
+    known_names: bool = True, holdout: bool = False, corpus: dict[str, Any] | None = None
+) -> Report:
+    """Every corpus message through understand() and, for names, resolve_child(); a message
+    typed while a dialog waits, through the interruption policy too."""
     names = INDEX.name_tokens if known_names else frozenset()
     rows = []
-    for item in (HOLDOUT if holdout else CORPUS)["utterances"]:
+    chosen = corpus if corpus is not None else (HOLDOUT if holdout else CORPUS)
+    labelled_only = chosen is HOLDOUT17
+    for item in chosen["utterances"]:
         ctx_data = item.get("context", {})
         last_child = BY_ID[ctx_data["last_child"]] if "last_child" in ctx_data else None
         last_intent = Intent(ctx_data["last_intent"]) if "last_intent" in ctx_data else None
-        context = ConversationContext(last_child, last_intent, names)
+        context = ConversationContext(last_child, last_intent, names,
+                                      last_ir=ctx_data.get("last_ir"))  # fmt: skip
         u = understand(item["text"], TODAY, context)
         rows.append(
             Row(
@@ -197,10 +240,28 @@ def evaluate_corpus(known_names: bool = True, holdout: bool = False) -> Report:
                 u,
                 _expected_child(item.get("child")),
                 _actual_child(u),
-                _entity_problems(u, item),
+                _entity_problems(u, item, labelled_only),
+                _interrupted(u, item),
             )
         )
     return Report(rows)
+
+
+def _interrupted(u: Understanding, item: dict[str, Any]) -> bool | None:
+    """For an item typed while a dialog waits: does the policy read it as another request?"""
+    during = item.get("during")
+    if during is None:
+        return None
+    if u.intent is Intent.CANCEL:
+        return True  # the handler stops the dialog first: never an answer
+    from bot.routes import ROUTES  # the dialogs' intents, as the handler reads them
+
+    intents = frozenset(i for i, r in ROUTES.items() if r.dialog == during["dialog"])
+    child = BY_ID.get(during.get("for_child", ""))
+    names = normalise_name(child.full_name or "").split() if child else []
+    waiting = Waiting(intents, frozenset(names), child.child_id if child else None,
+                      free_text=during["asking"] in FREE_TEXT_ASKING)  # fmt: skip
+    return interrupts(u, waiting, item["text"])
 
 
 def _pct(pair: tuple[int, int]) -> str:
@@ -247,3 +308,24 @@ def test_holdout_accuracy_is_reported() -> None:
         print("HELD-OUT FAIL", line)
     # Not the aim (these were never tuned against), only a floor that catches a collapse.
     assert report.intent[0] / report.intent[1] >= 0.8
+
+
+def test_holdout17_is_consistent_and_reported() -> None:
+    """Issue 17's held-out set: consistent, and its figures printed (BENCHMARKS.md keeps them);
+    a floor only, since it is never tuned against."""
+    for item in HOLDOUT17["utterances"]:
+        assert item["intent"] in {i.value for i in Intent}, item
+        child = item.get("child")
+        wanted = child if isinstance(child, list) else [child] if child not in (None, "none") \
+            else []  # fmt: skip
+        assert all(c in BY_ID for c in wanted), item
+    report = evaluate_corpus(corpus=HOLDOUT17)
+    print(f"\nheld out (issue 17): intent {_pct(report.intent)}  child {_pct(report.child)}  "
+          f"entities {_pct(report.entities)}  while a dialog waits "
+          f"{_pct(report.interruptions)}")  # fmt: skip
+    for line in report.failures():
+        print("HELD-OUT-17 FAIL", line)
+    assert len(HOLDOUT17["utterances"]) >= 60
+    assert report.interruptions[1] >= 30
+    assert report.intent[0] / report.intent[1] >= 0.6
+    assert report.interruptions[0] / report.interruptions[1] >= 0.6
