@@ -171,7 +171,7 @@ async def due_for_me(asked: Asked) -> Reply:
     if found.caseload_size == 0:
         # No children at all (a QA manager's own): not "nothing overdue, well done".
         return Reply(text=no_children(found.view, caseload.wider_scope(staff), DUE_EXAMPLE))
-    return Reply(card=due_list_card(title + where(found.view, scope), found.children, today,
+    return Reply(card=due_list_card(title + where(found.view), found.children, today,
                                     rules.calendar, empty))  # fmt: skip
 
 

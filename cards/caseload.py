@@ -40,10 +40,10 @@ def reach_words(view: ScopeView) -> str:
     }[view.reach]
 
 
-def where(view: ScopeView, scope: CaseloadScope) -> str:
-    """A list heading's suffix for a team's or the service's list; "" for the user's own (their
-    headings read as theirs already, as before scopes)."""
-    if scope is CaseloadScope.MINE:
+def where(view: ScopeView) -> str:
+    """A list heading's suffix naming whose children it covers: an area's, or the whole
+    service's; "" for an IRO's or a social worker's own (their headings read as theirs)."""
+    if view.reach in (Reach.REVIEWED, Reach.ALLOCATED, Reach.NONE):
         return ""
     if view.reach is Reach.AREA:
         return f": {view.service_area}"
@@ -100,7 +100,7 @@ def caseload_card(found: Caseload, scope: CaseloadScope, wider: CaseloadScope | 
     """The count, and the children soonest due first: name, child ID, next review due."""
     if not found.total:
         return card([text(no_children(found.view, wider, CASELOAD_EXAMPLE))])
-    body = [heading("Caseload" + where(found.view, scope)), text(caseload_sentence(found))]
+    body = [heading("Caseload" + where(found.view)), text(caseload_sentence(found))]
     if not found.children:
         return card(body)
     # A FactSet, not a table: a row of columns is ~4 times the JSON, and a caseload of 80
@@ -166,7 +166,7 @@ def bookings_card(
     if found.caseload_size == 0:
         return card([text(no_children(found.view, wider, BOOKED_EXAMPLE))])
     # FactSets, not tables, as in caseload_card: two lists of up to LIST_LIMIT lines each.
-    body = [heading("Booked reviews" + where(found.view, scope))]
+    body = [heading("Booked reviews" + where(found.view))]
     if not found.booked:
         body.append(text("No reviews are booked from today on."))
     else:

@@ -10,12 +10,14 @@ from datetime import date
 
 from cards.elements import Card, card, facts, heading, row, text
 from domain.formatting import long_date
-from domain.permissions import Change, may_ever_change
+from domain.permissions import Change, IrMove, may_ever_act_on_ir, may_ever_change
 from domain.ports import StaffMember
 
-#: What help offers, with the change to the record each example makes (None: a question). A
-#: member of staff is offered only the changes their role may make (``domain.permissions``).
-EXAMPLES: list[tuple[str, str, Change | None]] = [
+#: What help offers, with the change each example makes (None: a question). A member of staff
+#: is offered only the changes their role may make (``domain.permissions``): a change to a
+#: child's record (``Change``) or an IR move (``IrMove``: anyone may be a stage's owner and
+#: answer it; only an IRO or a QA manager moves an IR on).
+EXAMPLES: list[tuple[str, str, Change | IrMove | None]] = [
     ("When is a review due?", "when is Jamie Smith's next review due?", None),
     ("What's due for me?", "what's due this fortnight? / anything overdue?", None),
     ("Why that date?", "why is her review due then?", None),
@@ -26,8 +28,10 @@ EXAMPLES: list[tuple[str, str, Change | None]] = [
      Change.BRING_FORWARD),
     ("Raise an IR", "raise an IR for Jamie", Change.RAISE_IR),
     ("IRs", "my IRs / IRs waiting for me / status of IR-2026-0042", None),
-    ("Act on an IR", "respond to IR-2026-0042: ... / escalate it to stage 2 / resolve it / refer "
-     "it to Cafcass (as its stage owner, or the IRO who raised it)", None),
+    ("Answer an IR", "respond to IR-2026-0042: ... / decline it because ... (as the stage's "
+     "owner, or their delegate)", IrMove.RESPOND),
+    ("Move an IR on", "escalate it to stage 2 / resolve it: ... / refer it to Cafcass",
+     IrMove.ESCALATE),
     ("About a child", "who is Jamie's social worker? / when did Jamie come into care? / is "
      "Jamie UASC?", None),
     ("Your caseload", "how many children do I have? / what have I got booked?", None),
@@ -38,7 +42,8 @@ EXAMPLES: list[tuple[str, str, Change | None]] = [
 def examples_for(staff: StaffMember | None) -> list[tuple[str, str]]:
     """The examples ``staff`` may act on: every question, and the changes their role allows."""
     return [(title, example) for title, example, change in EXAMPLES
-            if change is None or may_ever_change(staff, change)]  # fmt: skip
+            if change is None or (may_ever_act_on_ir(staff, change) if isinstance(change, IrMove)
+                                  else may_ever_change(staff, change))]  # fmt: skip
 
 UNKNOWN_USER = (
     "Sorry, I can't help with this: your Teams account isn't linked to a member of staff in "

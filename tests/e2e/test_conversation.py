@@ -227,8 +227,11 @@ async def test_a_social_worker_is_told_who_records_reviews_and_nothing_is_writte
     [helped] = await client.send("help")
     assert "When is a review due?" in shown(helped)
     assert "Record a review" not in shown(helped) and "Raise an IR" not in shown(helped)
+    # She may answer an IR as a stage's owner (or delegate), never move one on.
+    assert "Answer an IR" in shown(helped) and "Move an IR on" not in shown(helped)
     [helped_iro] = await demo.client().send("help")
     assert "Record a review" in shown(helped_iro) and "Raise an IR" in shown(helped_iro)
+    assert "Move an IR on" in shown(helped_iro)
     async with session_factory(demo.engine)() as session:
         assert await session.scalar(select(func.count()).select_from(Review)) == reviews_before
         assert await session.scalar(

@@ -429,8 +429,8 @@ async def test_the_answers_for_each_role(world: World) -> None:
     qa_own = await answer(world, "quinn", Understanding(Intent.DUE_FOR_ME, period=overdue))
     qa_service = await answer(world, "quinn", Understanding(Intent.DUE_FOR_ME, period=overdue,
                                                             scope=Scope.SERVICE))  # fmt: skip
-    assert qa_own.startswith("Overdue reviews\n") and "Sam Test C5" in qa_own
-    assert qa_service == qa_own.replace("Overdue reviews", "Overdue reviews: the whole service", 1)
+    assert qa_own == qa_service and "Sam Test C5" in qa_own
+    assert qa_own.startswith("Overdue reviews: the whole service")
     count = await answer(world, "isla", Understanding(Intent.MY_CASELOAD, count_only=True))
     assert count == "You review or cover 3 children."
     count = await answer(world, "tam", Understanding(Intent.MY_CASELOAD, count_only=True))
