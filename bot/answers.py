@@ -17,7 +17,7 @@ from cards.caseload import (
     scope_refusal,
     where,
 )
-from cards.child_facts import child_facts_card
+from cards.child_facts import child_facts_card, detail_answer
 from cards.common import date_line, ir_list_card, ir_status_card
 from cards.due import due_list_card, next_review_card
 from cards.elements import Card, card, facts, heading, text
@@ -188,7 +188,9 @@ async def child_details(asked: Asked) -> Reply:
     found = await child_facts(asked.uow, asked.staff, asked.the_child, asked.today)
     if found is None:
         return Reply(text=CHILD_NOT_VISIBLE)
-    return Reply(card=child_facts_card(found, asked.heard.detail))
+    if asked.heard.detail is not None:
+        return Reply(text=detail_answer(found, asked.heard.detail))
+    return Reply(card=child_facts_card(found))
 
 
 async def booked_reviews(asked: Asked) -> Reply:

@@ -5,7 +5,7 @@ said to be in the case record rather than left out.
 
 from __future__ import annotations
 
-from cards.elements import Card, card, facts, heading, text
+from cards.elements import Card, card, facts, heading
 from domain.formatting import long_date, short_date
 from services.child_facts import ChildFacts
 from understanding.model import ChildDetail
@@ -102,13 +102,13 @@ def _fact_lines(f: ChildFacts) -> list[tuple[str, str]]:
     return lines  # facts() leaves out the empty ones (no covering IRO, no review due)
 
 
-def child_facts_card(f: ChildFacts, detail: ChildDetail | None) -> Card:
-    """With ``detail``: its sentence first, the other facts small underneath. Without: every
-    detail held, as facts."""
-    if detail is None:
-        return card([heading(f"{f.child.display_name}: details"), facts(_fact_lines(f))])
-    return card([
-        text(detail_sentence(f, detail), size="Medium", weight="Bolder"),
-        text(f"{f.child.display_name}'s details", subtle=True, spacing="Medium"),
-        facts(_fact_lines(f)),
-    ])  # fmt: skip
+def child_facts_card(f: ChildFacts) -> Card:
+    """Every detail held about the child, as facts ("tell me about Jamie")."""
+    return card([heading(f"{f.child.display_name}: details"), facts(_fact_lines(f))])
+
+
+def detail_answer(f: ChildFacts, detail: ChildDetail) -> str:
+    """One fact asked for, answered in a sentence, and how to see the rest: a short question
+    gets a short answer."""
+    return (f"{detail_sentence(f, detail)} For all {f.child.display_name}'s details, ask "
+            f"\"tell me about {f.child.display_name}\".")

@@ -7,7 +7,12 @@ import json
 from datetime import date, timedelta
 
 from cards.caseload import bookings_card, caseload_card, no_children, scope_refusal
-from cards.child_facts import LEGAL_STATUS_NOT_HELD, child_facts_card, detail_sentence
+from cards.child_facts import (
+    LEGAL_STATUS_NOT_HELD,
+    child_facts_card,
+    detail_answer,
+    detail_sentence,
+)
 from cards.elements import card_to_text
 from domain.permissions import CaseloadScope, Reach, ScopeView
 from domain.ports import NOTHING, SYSTEM, ChildSummary, Visibility
@@ -73,12 +78,14 @@ def test_each_detail_has_its_sentence_and_legal_status_is_said_to_be_elsewhere()
     assert detail_sentence(facts_of(age=None), ChildDetail.AGE) == (
         f"{name}'s date of birth is not recorded."
     )
-    every = card_to_text(child_facts_card(f, None)).splitlines()
+    every = card_to_text(child_facts_card(f)).splitlines()
     assert every[0] == f"{name}: details"
     assert "Legal status: not held here: it's in the case record" in every
-    # One fact: its sentence first, then the facts.
-    one = card_to_text(child_facts_card(f, ChildDetail.UASC)).splitlines()
-    assert one[0] == detail_sentence(f, ChildDetail.UASC) and "UASC: no" in one
+    # One fact: its sentence, and how to see the rest (no card of everything).
+    assert detail_answer(f, ChildDetail.UASC) == (
+        f"{detail_sentence(f, ChildDetail.UASC)} For all {name}'s details, ask "
+        f"\"tell me about {name}\"."
+    )
 
 
 def test_the_longest_lists_fit_in_one_teams_message() -> None:
