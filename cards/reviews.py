@@ -6,12 +6,14 @@ worked them out, with the rule and the basis, so the IRO can check them by hand.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from cards.asking import child_label, confirm_actions, deadline_block, possessive
 from cards.elements import Card, Element, card, facts, heading, submit, text
 from domain.deadlines import Deadline
 from domain.formatting import long_date
+from domain.review_details import PARTICIPATION, ReviewDetails
 from domain.reviews import ReviewCheck, ReviewPart
 
 PART_NAMES = {
@@ -48,16 +50,94 @@ PART_FALLBACK = (
 PART_NOT_READ = 'Please reply "full", "part 1" or "part 2" (or tap one of the buttons).'
 
 
-def late_reason_question(name: str, was_due: Deadline) -> str:
-    return (
-        f"This review was late: {possessive(name)} review was due by {long_date(was_due.due)} "
-        f"({was_due.rule_id}). Why was it late? A few words are enough, for example "
-        '"placement move" or "social worker\'s report not ready"; it goes in the annual report.'
+LATE_REASON_MAX = 200
+OWN_WORDS_EMPTY = "Please say it in a few words."
+
+
+# -- a question answered from one of the authority's lists ----------------------------------------
+
+#: The ids of a list question's inputs: the choice ("1".."n", or "other"), and the words.
+CHOICE_INPUT_ID = "choice"
+WORDS_INPUT_ID = "words"
+OTHER_VALUE = "other"
+
+
+def list_card(question: str, labels: Sequence[str], other_title: str,
+              hint: str | None = None) -> Card:  # fmt: skip
+    """One choice from ``labels`` (numbered as the typed fallback is) or "other" with words."""
+    choices: list[dict[str, str]] = [
+        {"title": f"{i}. {label}", "value": str(i)} for i, label in enumerate(labels, 1)
+    ]
+    choices.append({"title": f"{len(labels) + 1}. {other_title}", "value": OTHER_VALUE})
+    body: list[Element] = [
+        text(question, weight="Bolder"),
+        {"type": "Input.ChoiceSet", "id": CHOICE_INPUT_ID, "style": "expanded",
+         "label": "Choose one", "choices": choices},
+        {"type": "Input.Text", "id": WORDS_INPUT_ID, "label": f"{other_title}: in a few words",
+         "maxLength": LATE_REASON_MAX, "isMultiline": False},
+    ]  # fmt: skip
+    if hint:
+        body.append(text(hint, subtle=True))
+    return card(body, [submit("Next", {})])
+
+
+def list_fallback(question: str, labels: Sequence[str], other_title: str) -> str:
+    """The typed version: the numbered list, then how to answer."""
+    lines = [question] + [f"{i}. {label}" for i, label in enumerate(labels, 1)]
+    lines.append(f"{len(labels) + 1}. {other_title}")
+    return "\n".join(lines) + (
+        '\nReply with a number or the words; for anything else, "other:" and a few words.'
     )
 
 
-LATE_REASON_MAX = 200
-LATE_REASON_EMPTY = "Please say in a few words why the review was late."
+def list_not_read(count: int) -> str:
+    return (f"Please choose one of the {count + 1} (a number, or the words), or reply "
+            '"other:" and a few words.')  # fmt: skip
+
+
+def list_unsure(typed: str) -> str:
+    return f"Which of these did you mean by \"{typed}\"? Tap one, or choose \"other\"."
+
+
+def late_reason_list_question(name: str, was_due: Deadline) -> str:
+    return (f"This review was late: {possessive(name)} review was due by "
+            f"{long_date(was_due.due)} ({was_due.rule_id}). Why was it late? (The annual report "
+            "counts the reasons.)")  # fmt: skip
+
+
+def part1_reason_question(name: str) -> str:
+    return (f"Why could only Part 1 of {possessive(name)} review be held? (The annual report "
+            "counts the reasons.)")  # fmt: skip
+
+
+HELD_AT_QUESTION = "Where was the review held?"
+HELD_AT_OTHER = "Somewhere else"
+PARTICIPATION_QUESTION = "How did the young person take part in the review?"
+PARTICIPATION_NOT_READ = (
+    "Please choose how they took part: a number from the list, or the code (PN1 to PN7)."
+)
+CHAIRED_QUESTION = "Did the young person chair their own review?"
+CHAIRED_NOT_READ = 'Please reply "yes" or "no": did the young person chair their own review?'
+
+
+def participation_card(codes: dict[str, str]) -> Card:
+    """The SSDA903 codes in plain English, one button each (the code shown small)."""
+    return card([text(PARTICIPATION_QUESTION, weight="Bolder")],
+                [submit(f"{label} ({code})", {"participation": code})
+                 for code, label in codes.items()])  # fmt: skip
+
+
+def participation_fallback(codes: dict[str, str]) -> str:
+    lines = [PARTICIPATION_QUESTION] + [f"{i}. {label} ({code})"
+                                        for i, (code, label) in enumerate(codes.items(), 1)]
+    return "\n".join(lines) + "\nReply with a number or the code."
+
+
+def chaired_card() -> Card:
+    return card([text(CHAIRED_QUESTION, weight="Bolder")],
+                [submit("Yes", {"chaired": "yes"}), submit("No", {"chaired": "no"})])
+
+
 LATE_REASON_TOO_LONG = (
     f"Please keep the reason under {LATE_REASON_MAX} characters: a few words are enough."
 )
@@ -65,7 +145,7 @@ LATE_REASON_TOO_LONG = (
 
 def record_confirm_card(
     name: str, child_id: str, held_on: date, part: ReviewPart, check: ReviewCheck,
-    late_reason: str | None,
+    details: ReviewDetails,
 ) -> Card:  # fmt: skip
     """The summary before a review is recorded: its timeliness judged against the due date that
     applied on its day, and, for a review entered out of order, what changes after it."""
@@ -83,8 +163,18 @@ def record_confirm_card(
         ("Part", PART_NAMES[part]),
         ("Timeliness", timeliness),
     ]
-    if check.late and late_reason:
-        pairs.append(("Why it was late", late_reason))
+    if check.late and details.late_reason:
+        pairs.append(("Why it was late", details.late_reason))
+    if details.part1_reason:
+        pairs.append(("Why only Part 1", details.part1_reason))
+    if details.participation:
+        label = PARTICIPATION.get(details.participation, "")
+        pairs.append(("How they took part", f"{label} ({details.participation})"))
+    if details.chaired_by_child is not None:
+        pairs.append(("Chaired by the young person", "yes" if details.chaired_by_child
+                      else "no"))  # fmt: skip
+    if details.held_at:
+        pairs.append(("Held at", details.held_at))
     body: list[Element] = [heading("Record this review?"), facts(pairs)]
     if check.earlier_than is not None:
         body.append(text(

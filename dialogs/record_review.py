@@ -15,20 +15,37 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
+from cards.elements import card, submit
 from cards.reviews import (
-    LATE_REASON_EMPTY,
+    CHAIRED_NOT_READ,
+    CHAIRED_QUESTION,
+    CHOICE_INPUT_ID,
+    HELD_AT_OTHER,
+    HELD_AT_QUESTION,
     LATE_REASON_MAX,
     LATE_REASON_TOO_LONG,
+    OTHER_VALUE,
+    OWN_WORDS_EMPTY,
     PART_FALLBACK,
     PART_NOT_READ,
+    PARTICIPATION_NOT_READ,
+    WORDS_INPUT_ID,
+    chaired_card,
     held_question,
-    late_reason_question,
+    late_reason_list_question,
+    list_card,
+    list_fallback,
+    list_not_read,
+    list_unsure,
+    part1_reason_question,
     part_card,
+    participation_card,
+    participation_fallback,
     record_confirm_card,
     review_recorded_card,
 )
 from dialogs.child import actor
-from dialogs.common import YES, IroDialog
+from dialogs.common import FIRST_CHECK, NO, YES, IroDialog, yes_or_no
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -37,14 +54,18 @@ from dialogs.prompts import (
     Reply,
     card_message,
     send,
-    text_message,
 )
+from domain.ages import age_on
 from domain.errors import DomainError
 from domain.permissions import Change
+from domain.ports import StaffMember
+from domain.review_details import OTHER, PARTICIPATION, UNDER_FOUR, ReviewDetails, other
 from domain.reviews import ReviewCheck, ReviewPart
 from services.context import Services
-from services.reviews import next_review_due, preview_review, record_review
+from services.reviews import child_for_change, next_review_due, preview_review, record_review
+from services.unit_of_work import SqlUnitOfWork
 from understanding.caseload import CaseloadCache
+from understanding.choices import match_label
 from understanding.dates import Canonical
 from understanding.entities import find_part
 from understanding.text import clean, tokenise
@@ -53,6 +74,12 @@ RECORD_REVIEW = "record_review"
 _ASK_DATE = "record_review.date"
 _ASK_PART = "record_review.part"
 _ASK_LATE_REASON = "record_review.late_reason"
+_ASK_PART1_REASON = "record_review.part1_reason"
+_ASK_PARTICIPATION = "record_review.participation"
+_ASK_CHAIRED = "record_review.chaired"
+_ASK_HELD_AT = "record_review.held_at"
+#: The codes of a young person who was at their review (so may have chaired it).
+_ATTENDED = frozenset({"PN1", "PN2", "PN3", "PN4"})
 #: Answers to another question (a "yes" meant for the summary), not reasons for lateness.
 _NOT_A_REASON = frozenset({"yes", "y", "no", "n", "ok", "okay", "skip", "none"})
 
@@ -89,11 +116,25 @@ class RecordReviewDialog(IroDialog):
 
     def __init__(self, services: Services, caseload: CaseloadCache) -> None:
         super().__init__(RECORD_REVIEW, services, caseload, [
-            self.date_step, self.part_step, self.late_step, self.confirm_step, self.save_step,
+            self.date_step, self.part_step, self.late_step, self.part1_step,
+            self.participation_step, self.chaired_step, self.held_at_step, self.confirm_step,
+            self.save_step,
         ])  # fmt: skip
         self.add_dialog(Ask(_ASK_DATE, self.date_answers(self._check_date, future=False)))
         self.add_dialog(Ask(_ASK_PART, self.parse_part))
-        self.add_dialog(Ask(_ASK_LATE_REASON, self.parse_late_reason, free_text=True))
+        # Lists, but an answer may be words of one's own ("other: ..."), so any words go.
+        self.add_dialog(Ask(_ASK_LATE_REASON, self.parse_listed, free_text=True))
+        self.add_dialog(Ask(_ASK_PART1_REASON, self.parse_listed, free_text=True))
+        self.add_dialog(Ask(_ASK_PARTICIPATION, self.parse_participation))
+        self.add_dialog(Ask(_ASK_CHAIRED, self.parse_chaired))
+        self.add_dialog(Ask(_ASK_HELD_AT, self.parse_listed, free_text=True))
+
+    async def first_check(self, uow: SqlUnitOfWork, staff: StaffMember, child_pk: int) -> Any:
+        """May this person record this child's review; and the child's date of birth, so a
+        child under 4 on the day is not asked how they took part (PN0)."""
+        child = await child_for_change(uow, staff, child_pk, self.change)
+        born = getattr(child, "date_of_birth", None)
+        return {"born": born.isoformat() if born else None}
 
     # -- steps -------------------------------------------------------------------------------------
 
@@ -133,17 +174,59 @@ class RecordReviewDialog(IroDialog):
         if not check.late or check.was_due is None:
             return await step.next(None)
         # A reason already given: in this dialog (asked again after a failed save), or by the
-        # handler from the message ("... held yesterday, late because of a placement move").
-        given = (step.values.get("late_reason") or step.values.get("reason") or "").strip()
-        if given and len(given) <= LATE_REASON_MAX:
-            return await step.next(given)
-        return await step.begin_dialog(_ASK_LATE_REASON, {
-            "prompt": text_message(late_reason_question(self.child_name(step), check.was_due)),
-            "data": {},
+        # handler from the message ("... held yesterday, late because of a placement move")
+        # when it is plainly one of the list's.
+        labels = self.services.rules.late_reasons
+        if step.values.get("late_reason"):
+            return await step.next(step.values["late_reason"])
+        said = match_label(str(step.values.get("reason") or ""), labels)
+        if said.label is not None:
+            return await step.next(said.label)
+        question = late_reason_list_question(self.child_name(step), check.was_due)
+        return await self._ask_list(step, _ASK_LATE_REASON, question, labels, OTHER)
+
+    async def part1_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        step.values["late_reason"] = step.result
+        if step.values["part"] != ReviewPart.PART1.value:
+            return await step.next(None)
+        if step.values.get("part1_reason"):
+            return await step.next(step.values["part1_reason"])
+        return await self._ask_list(step, _ASK_PART1_REASON,
+                                    part1_reason_question(self.child_name(step)),
+                                    self.services.rules.part1_reasons, OTHER)  # fmt: skip
+
+    async def participation_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        step.values["part1_reason"] = step.result
+        if step.values.get("participation"):
+            return await step.next(step.values["participation"])
+        codes = self._codes(step)
+        if len(codes) == 1:
+            return await step.next(next(iter(codes)))  # under 4 on the day: PN0, not asked
+        return await step.begin_dialog(_ASK_PARTICIPATION, {
+            "prompt": card_message(participation_card(codes), participation_fallback(codes)),
+            "data": {"codes": list(codes)},
         })  # fmt: skip
 
+    async def chaired_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        step.values["participation"] = step.result
+        if step.values.get("chaired") is not None:
+            return await step.next(step.values["chaired"])
+        if step.result not in _ATTENDED:
+            return await step.next(False)  # not there (or under 4): they did not chair it
+        return await step.begin_dialog(_ASK_CHAIRED, {
+            "prompt": card_message(chaired_card(), CHAIRED_QUESTION), "data": {},
+        })  # fmt: skip
+
+    async def held_at_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        step.values["chaired"] = step.result
+        if step.values.get("held_at"):
+            return await step.next(step.values["held_at"])
+        return await self._ask_list(step, _ASK_HELD_AT, HELD_AT_QUESTION,
+                                    self.services.rules.localities, HELD_AT_OTHER,
+                                    own_words=True)  # fmt: skip
+
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        step.values["late_reason"] = step.result
+        step.values["held_at"] = step.result
         staff, pk, values = self.staff(step), self.child_pk(step), step.values
         held_on, part = date.fromisoformat(values["date"]), ReviewPart(values["part"])
         # The check is repeated only to show the deadline with its rule; it was passed above.
@@ -152,7 +235,7 @@ class RecordReviewDialog(IroDialog):
         if isinstance(check, Rejected):
             return await self.not_saved(step, check.message)
         summary = record_confirm_card(self.child_name(step), values["child"]["child_id"],
-                                      held_on, part, check, values["late_reason"])  # fmt: skip
+                                      held_on, part, check, _details(values))  # fmt: skip
         return await self.confirm(step, summary)
 
     async def save_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -161,8 +244,7 @@ class RecordReviewDialog(IroDialog):
         staff, pk, values, today = self.staff(step), self.child_pk(step), step.values, self.today()
         held_on, part = date.fromisoformat(values["date"]), ReviewPart(values["part"])
         recorded = await self.save(step, lambda uow: record_review(
-            uow, self.services.rules, staff, pk, held_on, part, today,
-            values.get("late_reason"),
+            uow, self.services.rules, staff, pk, held_on, part, today, _details(values),
         ), outcome=lambda r: {"next_review_due": r.next_due.due.isoformat()})  # fmt: skip
         if recorded is None:
             return await self.unsaved(step)
@@ -192,11 +274,96 @@ class RecordReviewDialog(IroDialog):
         part = _part(reply.value.get("part")) or part_from_text(reply.text)
         return Accepted(part.value) if part else Rejected(PART_NOT_READ)
 
-    async def parse_late_reason(self, context: TurnContext, reply: Reply,
-                                data: dict[str, Any]) -> Outcome:  # fmt: skip
+    # -- a question answered from a list -----------------------------------------------------------
+
+    async def _ask_list(self, step: WaterfallStepContext, ask_id: str, question: str,
+                        labels: tuple[str, ...], other_title: str,
+                        own_words: bool = False) -> DialogTurnResult:  # fmt: skip
+        """Ask for one of ``labels``, or other words: stored as "Other: ..." for a reason the
+        report counts (``own_words`` False), or as typed (a place)."""
+        return await step.begin_dialog(ask_id, {
+            "prompt": card_message(list_card(question, labels, other_title),
+                                   list_fallback(question, labels, other_title)),
+            "data": {"labels": list(labels), "own_words": own_words},
+        })  # fmt: skip
+
+    async def parse_listed(self, context: TurnContext, reply: Reply,
+                           data: dict[str, Any]) -> Outcome:  # fmt: skip
+        """A label of the list (by the card, a number, or close words; a choice when two are
+        close), or the user's own words ("other: ..."; anything not close to the list)."""
+        labels: list[str] = data.get("labels") or []
+        own_words = bool(data.get("own_words"))
+        chosen = reply.value.get(CHOICE_INPUT_ID)
+        words = str(reply.value.get(WORDS_INPUT_ID) or "").strip()
+        if chosen is not None:
+            if chosen == OTHER_VALUE:
+                return _own(words, own_words)
+            number = str(chosen)
+            if number.isdecimal() and 1 <= int(number) <= len(labels):
+                return Accepted(labels[int(number) - 1])
+            return Rejected(list_not_read(len(labels)))
         typed = reply.text.strip()
-        if not typed or typed.lower().strip(" .!") in _NOT_A_REASON:
-            return Rejected(LATE_REASON_EMPTY)
-        if len(typed) > LATE_REASON_MAX:
-            return Rejected(LATE_REASON_TOO_LONG)
-        return Accepted(typed)
+        if not typed:
+            return Rejected(list_not_read(len(labels)))
+        said = match_label(typed, labels)
+        if said.label is not None:
+            return Accepted(said.label)
+        if said.other is not None or typed.lower().rstrip(".") == "other":
+            return _own(said.other or "", own_words)
+        if said.candidates:
+            buttons = [submit(label, {CHOICE_INPUT_ID: str(labels.index(label) + 1)})
+                       for label in said.candidates]
+            buttons.append(submit(f"{OTHER}: {typed}"[:80],
+                                  {CHOICE_INPUT_ID: OTHER_VALUE, WORDS_INPUT_ID: typed}))
+            return Rejected(list_unsure(typed), card=card([], buttons))  # fmt: skip
+        return _own(typed, own_words)
+
+    async def parse_participation(self, context: TurnContext, reply: Reply,
+                                  data: dict[str, Any]) -> Outcome:  # fmt: skip
+        codes: list[str] = data.get("codes") or list(PARTICIPATION)
+        chosen = str(reply.value.get("participation") or reply.text).strip().upper()
+        if chosen in codes:
+            return Accepted(chosen)
+        if chosen.isdecimal() and 1 <= int(chosen) <= len(codes):
+            return Accepted(codes[int(chosen) - 1])
+        said = match_label(reply.text, [PARTICIPATION[c] for c in codes])
+        if said.label is not None:
+            return Accepted(next(c for c in codes if PARTICIPATION[c] == said.label))
+        return Rejected(PARTICIPATION_NOT_READ)
+
+    async def parse_chaired(self, context: TurnContext, reply: Reply,
+                            data: dict[str, Any]) -> Outcome:  # fmt: skip
+        answer = reply.value.get("chaired") or yes_or_no(reply.text)
+        if answer in (YES, NO):
+            return Accepted(answer == YES)
+        return Rejected(CHAIRED_NOT_READ)
+
+    def _codes(self, step: WaterfallStepContext) -> dict[str, str]:
+        """The participation codes to offer: PN0 alone for a child under 4 on the day, PN1-PN7
+        for one 4 or over, all eight when the date of birth is not recorded."""
+        born = (step.values.get(FIRST_CHECK) or {}).get("born")
+        if not born:
+            return dict(PARTICIPATION)
+        four_or_over = age_on(date.fromisoformat(born), date.fromisoformat(step.values["date"]))
+        if four_or_over < 4:
+            return {UNDER_FOUR: PARTICIPATION[UNDER_FOUR]}
+        return {code: label for code, label in PARTICIPATION.items() if code != UNDER_FOUR}
+
+
+def _own(words: str, as_typed: bool) -> Outcome:
+    """The user's own words: a place as typed, or a reason as "Other: ...", said briefly."""
+    said = words.strip()
+    if not said or said.lower().strip(" .!") in _NOT_A_REASON:
+        return Rejected(OWN_WORDS_EMPTY)
+    if len(said) > LATE_REASON_MAX - len(OTHER) - 2:
+        return Rejected(LATE_REASON_TOO_LONG)
+    return Accepted(said if as_typed else other(said))
+
+
+def _details(values: dict[str, Any]) -> ReviewDetails:
+    """What the dialog has gathered, as the use case takes it."""
+    return ReviewDetails(
+        participation=values.get("participation"), late_reason=values.get("late_reason"),
+        part1_reason=values.get("part1_reason"), held_at=values.get("held_at"),
+        chaired_by_child=values.get("chaired"),
+    )

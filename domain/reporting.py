@@ -33,6 +33,7 @@ from domain.calendar import add_months
 from domain.errors import DomainError
 from domain.formatting import short_date
 from domain.paperwork import sent_in_time
+from domain.review_details import OTHER, is_other
 from domain.reviews import (
     BroughtForward,
     ReviewHeld,
@@ -580,5 +581,9 @@ def review_figures(facts: Iterable[ReviewFact], period: Period) -> ReviewFigures
 
 
 def _reason(text: str | None) -> str | None:
+    """The row a stored reason counts in: its label, "Other" for one given in the user's own
+    words ("Other: snow"), or None (not recorded)."""
     cleaned = (text or "").strip()
+    if is_other(cleaned):
+        return OTHER
     return cleaned or None

@@ -104,6 +104,12 @@ class RuleSet:
     # Children aged 0 to 17 living in the authority, for the report's rate of children in care
     # per 10,000; None when the rules file does not give it (the rate is then not shown).
     child_population: int | None = None
+    # The lists a review held is recorded against (the report counts by them): why a review
+    # was late, why only its Part 1 could be held, where it was held. "Other" (with the words
+    # typed) is always offered besides; empty lists mean only "Other".
+    late_reasons: tuple[str, ...] = ()
+    part1_reasons: tuple[str, ...] = ()
+    localities: tuple[str, ...] = ()
 
     def timescale(self, rule_id: str) -> Timescale:
         return self.timescales[rule_id]
@@ -213,6 +219,11 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
 
     reviews = data.get("reviews", {})
     split = r.choice(reviews, "split_counts_from", "reviews.", SplitReviewBasis, "part1")
+    review_lists = {key: r.texts(reviews, key, "reviews.")
+                    for key in ("late_reasons", "part1_reasons", "localities")}  # fmt: skip
+    for key, labels in review_lists.items():
+        if any(label.strip().lower() == "other" for label in labels):
+            raise r.fail(f"reviews.{key}", 'lists "Other", which is always offered: leave it out')
 
     raw_scales = r.table(data, "timescales", "")
     timescales: dict[str, Timescale] = {}
@@ -291,4 +302,5 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
         reasons_needing_text=frozenset(needs_text),
         service_areas=areas,
         child_population=child_population,
+        **review_lists,
     )

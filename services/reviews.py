@@ -16,6 +16,7 @@ from domain.deadlines import Deadline
 from domain.errors import ChildNotVisible, DomainError, NotPermitted
 from domain.permissions import Change, may_change, refusal, visibility_for
 from domain.ports import ChildSummary, StaffMember
+from domain.review_details import NO_DETAILS, ReviewDetails, check_details
 from domain.reviews import (
     ReviewCheck,
     ReviewPart,
@@ -140,19 +141,23 @@ class RecordedReview:
 
 async def record_review(
     uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, held_on: date,
-    part: ReviewPart, today: date, late_reason: str | None = None,
+    part: ReviewPart, today: date, details: ReviewDetails = NO_DETAILS,
 ) -> RecordedReview:  # fmt: skip
+    """Record a review held, with what the report counts about it (``details``: a late
+    review's reason and a Part 1's, from the authority's lists or "Other: ...", participation,
+    where it was held, who chaired)."""
     child = await child_for_change(uow, actor, child_pk, Change.RECORD_REVIEW)
     check = await _check(uow, rules, child, held_on, part, today)
-    if check.late and not (late_reason and late_reason.strip()):
-        raise DomainError("This review was late: please say why, so it can be reported.")
-    await uow.reviews.add_review(child.id, held_on, part, actor.id,
-                                 late_reason.strip() if check.late and late_reason else None)
+    stored = check_details(details, late=check.late, part1=part is ReviewPart.PART1,
+                           late_reasons=rules.late_reasons,
+                           part1_reasons=rules.part1_reasons)  # fmt: skip
+    await uow.reviews.add_review(child.id, held_on, part, actor.id, stored)
     await uow.reviews.mark_bookings_held(child.id, held_on)
     await uow.reviews.refresh_schedule(child, rules)
     await uow.audit.record(
         "review.record", actor_staff_id=actor.id, entity_type="child", entity_id=child.id,
-        detail={"held_on": held_on.isoformat(), "part": part.value, "late": check.late},
+        detail={"held_on": held_on.isoformat(), "part": part.value, "late": check.late,
+                "participation": stored.participation},
     )  # fmt: skip
     return RecordedReview(
         next_due=check.next_due,  # the check placed this review among the others already

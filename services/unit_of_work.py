@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import issues_resolution as ir_model
 from domain.paperwork import Paperwork
 from domain.ports import ChildRepository, StaffMember, StaffRepository, Visibility
+from domain.review_details import ReviewDetails
 from domain.reviews import BroughtForward, ReviewHeld, ReviewPart
 from domain.rules import RuleSet
 from storage.audit import audit_child_read, record_audit
@@ -56,7 +57,7 @@ class ReviewRecords(Protocol):
 
     async def add_review(
         self, child_pk: int, held_on: date, part: ReviewPart, recorded_by_id: int,
-        late_reason: str | None,
+        details: ReviewDetails,
     ) -> None: ...  # fmt: skip
 
     async def mark_bookings_held(self, child_pk: int, held_on: date) -> None: ...

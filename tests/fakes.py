@@ -31,6 +31,7 @@ from domain.errors import DomainError
 from domain.names import normalise_name
 from domain.paperwork import Paperwork
 from domain.ports import ChildSummary, NameCandidate, Role, StaffMember, Visibility
+from domain.review_details import NO_DETAILS, ReviewDetails
 from domain.reviews import BroughtForward, ReviewHeld, ReviewPart, review_schedule
 from domain.rules import RuleSet
 from storage.repositories.issues import IrConflict, IrNotFound
@@ -68,6 +69,7 @@ class FakeReview:
     late_reason: str | None = None
     decisions_sent_on: date | None = None
     minutes_sent_on: date | None = None
+    details: ReviewDetails = NO_DETAILS
 
 
 @dataclass
@@ -312,7 +314,7 @@ class FakeReviewRecords:
 
     async def add_review(
         self, child_pk: int, held_on: date, part: ReviewPart, recorded_by_id: int,
-        late_reason: str | None,
+        details: ReviewDetails,
     ) -> None:  # fmt: skip
         # The reviews table's unique constraint: a use case that skipped its own check fails
         # here, as it would on a database, rather than passing on the fake alone.
@@ -320,7 +322,8 @@ class FakeReviewRecords:
                for r in self._data.reviews):  # fmt: skip
             raise ValueError(f"a {part.value} review on {held_on} is already stored")
         self._data.reviews.append(FakeReview(
-            self._data.new_id(), child_pk, held_on, part.value, recorded_by_id, late_reason
+            self._data.new_id(), child_pk, held_on, part.value, recorded_by_id,
+            details.late_reason, details=details,
         ))  # fmt: skip
 
     async def mark_bookings_held(self, child_pk: int, held_on: date) -> None:

@@ -21,6 +21,18 @@ from domain.names import normalise_name
 SURE = 88
 #: ...and labels scoring this or more are offered as a choice when none is sure.
 CLOSE = 62
+#: Words people type for the words a list says (both sides are folded the same way before they
+#: are compared): "IRO off sick" is "The IRO was unwell", "SW in court" a social worker's
+#: availability, "foster carer on holiday" a foster parent's.
+_SAME_AS = {
+    "sw": "social worker", "sws": "social worker", "yp": "young person", "child": "young person",
+    "kid": "young person", "carer": "parent", "carers": "parent", "fc": "foster parent",
+    "sick": "unwell", "ill": "unwell", "illness": "unwell", "sickness": "unwell",
+    "poorly": "unwell", "leave": "availability", "holiday": "availability",
+    "available": "availability", "unavailable": "availability", "capacity": "availability",
+    "placement": "foster home", "move": "change", "moved": "change", "moving": "change",
+    "report": "information", "reports": "information", "paperwork": "information",
+}  # fmt: skip
 _OTHER = re.compile(r"^\s*other\b[\s:,.-]*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -45,8 +57,8 @@ def match_label(typed: str, labels: Sequence[str]) -> LabelMatch:
     other = _OTHER.match(text)
     if other is not None:
         return LabelMatch(other=other["rest"].strip() or None)
-    folded = {normalise_name(label): label for label in labels}
-    wanted = normalise_name(text)
+    folded = {_fold(label): label for label in labels}
+    wanted = _fold(text)
     if wanted in folded:
         return LabelMatch(label=folded[wanted])
     scored = process.extract(wanted, list(folded), scorer=fuzz.token_set_ratio, limit=None,
@@ -58,3 +70,8 @@ def match_label(typed: str, labels: Sequence[str]) -> LabelMatch:
     if best_score >= SURE and not runners_up:
         return LabelMatch(label=folded[best])
     return LabelMatch(candidates=tuple(folded[name] for name, _, _ in scored[:4]))
+
+
+def _fold(text: str) -> str:
+    """Folded words (case, accents, punctuation), each typed synonym as the list says it."""
+    return " ".join(_SAME_AS.get(word, word) for word in normalise_name(text).split())

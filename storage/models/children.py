@@ -92,6 +92,8 @@ class Review(Base):
     # SSDA903 REVIEW_CODE PN0-PN7 (participation); chaired by the young person where recorded.
     participation_code: Mapped[str | None] = mapped_column(String(4))
     chaired_by_child: Mapped[bool | None]
+    # The locality it was held in: the authority's list, or the words typed (seed section 11).
+    held_at: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(20), default="manual")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = created_at()

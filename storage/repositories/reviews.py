@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.paperwork import Paperwork
 from domain.ports import Visibility
+from domain.review_details import ReviewDetails
 from domain.reviews import BroughtForward, ReviewHeld, ReviewPart
 from domain.rules import RuleSet
 from storage.models import BroughtForwardDirection, Child, Review, ReviewBooking
@@ -42,11 +43,14 @@ class SqlReviewRecords:
 
     async def add_review(
         self, child_pk: int, held_on: date, part: ReviewPart, recorded_by_id: int,
-        late_reason: str | None,
+        details: ReviewDetails,
     ) -> None:  # fmt: skip
-        self.session.add(Review(child_pk=child_pk, held_on=held_on, part=part.value,
-                                recorded_by_id=recorded_by_id,
-                                late_reason=late_reason))  # fmt: skip
+        self.session.add(Review(
+            child_pk=child_pk, held_on=held_on, part=part.value, recorded_by_id=recorded_by_id,
+            late_reason=details.late_reason, part1_reason=details.part1_reason,
+            participation_code=details.participation, held_at=details.held_at,
+            chaired_by_child=details.chaired_by_child,
+        ))  # fmt: skip
 
     async def mark_bookings_held(self, child_pk: int, held_on: date) -> None:
         """Bookings for this day or earlier are now held."""

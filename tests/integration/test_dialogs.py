@@ -562,6 +562,11 @@ async def test_a_name_with_a_typo_is_resolved_and_unknown_names_get_suggestions(
 # -- record a review -------------------------------------------------------------------------------
 
 
+#: The questions the annual report counts, answered ahead (as a message could): the tests that
+#: are about something else start with these, so the summary follows the date and the part.
+DETAILS = {"participation": "PN1", "chaired": False, "held_at": "Hampshire"}
+
+
 async def test_record_review_end_to_end(world: World) -> None:
     child = world.unique_name_child(rule="CIC-3")
     before = await row_counts(world.sessions)
@@ -579,7 +584,20 @@ async def test_record_review_end_to_end(world: World) -> None:
                                                                    "Part 2"]  # fmt: skip
     assert 'Please reply "full", "part 1" or "part 2"' in await chat.say("sideways")
     shown = await chat.press("Full review")
+    # What the report counts: how they took part (the 903's codes, in plain English)...
+    assert "How did the young person take part in the review?" in shown
+    assert "Please choose how they took part" in await chat.say("dunno")
+    shown = await chat.press("Attended and spoke for themselves (PN1)")
+    # ...whether they chaired it (asked only of a young person who was there)...
+    assert "Did the young person chair their own review?" in shown
+    assert 'Please reply "yes" or "no"' in await chat.say("maybe")
+    shown = await chat.press("Yes")
+    # ...and where it was held: the authority's list, typed words matched to it.
+    assert "Where was the review held?" in shown and "1. West Berkshire" in shown
+    shown = await chat.say("hampshire")
     assert "Record this review?" in shown
+    assert "How they took part: Attended and spoke for themselves (PN1)" in shown
+    assert "Chaired by the young person: yes" in shown and "Held at: Hampshire" in shown
     assert "Held on: Friday 27 February 2026" in shown
     assert f"On time: due by {long_date(child.next_review_due)}" in shown
     shown = await chat.press("Record it")
@@ -605,6 +623,8 @@ async def test_record_review_end_to_end(world: World) -> None:
             None,
             world.alex.id,
         )
+        assert (review.participation_code, review.chaired_by_child, review.held_at) == (
+            "PN1", True, "Hampshire")  # fmt: skip
         stored = await session.get(Child, child.id)
         assert stored is not None and stored.next_review_due == next_due
 
@@ -616,25 +636,30 @@ async def test_record_review_late_asks_why(world: World) -> None:
     chat = Chat(world)
     # Date and part understood by the handler already; the late reason is asked for.
     shown = await chat.start("record_review", child_pk=overdue.id, date=TODAY.isoformat(),
-                             part="part1")  # fmt: skip
+                             part="part1", **DETAILS)  # fmt: skip
     assert f"This review was late: {name_of(overdue)}'s review was due by {long_date(due)}" in (
         shown)  # fmt: skip
-    assert "Please say in a few words why" in await chat.say("")
-    assert "Please say in a few words why" in await chat.say("yes")  # meant for the summary
-    assert "under 200 characters" in await chat.say("x" * 201)
-    shown = await chat.say("Placement move")
+    assert "1. Foster home breakdown or change" in shown  # the authority's list, numbered
+    assert "Please choose one of the 10" in await chat.submit_inputs()  # "Next", nothing chosen
+    assert "Please say it in a few words" in await chat.say("yes")  # meant for the summary
+    assert "under 200 characters" in await chat.say("other: " + "x" * 201)
+    # Close to two of the list: a choice, with the words as "other" too.
+    shown = await chat.say("availability")
+    assert "Which of these did you mean" in shown and "Other: availability" in chat.buttons()
+    shown = await chat.say("foster home change")  # close to one label: that label
+    assert "Why could only Part 1 of" in shown
+    shown = await chat.submit_inputs(choice="other", words="Snow closed the roads")
     assert f"Late: it was due by {long_date(due)}" in shown
-    assert "Why it was late: Placement move" in shown
+    assert "Why it was late: Foster home breakdown or change" in shown
+    assert "Why only Part 1: Other: Snow closed the roads" in shown
     assert "Part: Part 1 of a split review" in shown
     shown = await chat.say("yes")
     assert "Part 2 of this review is still to be held" in shown
     async with world.sessions() as session:
         review = await session.scalar(select(Review).where(Review.child_pk == overdue.id,
                                                            Review.held_on == TODAY))  # fmt: skip
-        assert review is not None and (review.part, review.late_reason) == (
-            "part1",
-            "Placement move",
-        )
+        assert review is not None and (review.part, review.late_reason, review.part1_reason) \
+            == ("part1", "Foster home breakdown or change", "Other: Snow closed the roads")
 
 
 async def test_record_review_prefilled_values_are_checked_too(world: World) -> None:
@@ -642,7 +667,7 @@ async def test_record_review_prefilled_values_are_checked_too(world: World) -> N
     chat = Chat(world)
     # A future date (as the handler may pass it) is refused and asked for again.
     shown = await chat.start("record_review", child_pk=child.id, date="2026-12-25",
-                             part="full", reason="because of a move")  # fmt: skip
+                             part="full", reason="because of a move", **DETAILS)  # fmt: skip
     assert "25 December 2026 is in the future" in shown
     assert f"When was {name_of(child)}'s review held?" in shown
     shown = await chat.say("yesterday")
@@ -694,7 +719,7 @@ async def test_a_missed_review_is_placed_in_its_order_and_the_later_ones_judged_
     assert missed > held[-2]
     chat = Chat(world)
     shown = await chat.start("record_review", child_pk=child.id, date=missed.isoformat(),
-                             part="full")  # fmt: skip
+                             part="full", **DETAILS)  # fmt: skip
     if "Why was it late?" in shown:
         shown = await chat.say("the placement moved")
     assert "Record this review?" in shown
@@ -708,7 +733,8 @@ async def test_an_unclear_answer_at_confirm_asks_again_and_keeps_everything(
 ) -> None:
     child = world.unique_name_child(rule="CIC-3")
     chat = Chat(world)
-    shown = await chat.start("record_review", child_pk=child.id, date="2026-02-27", part="full")
+    shown = await chat.start("record_review", child_pk=child.id, date="2026-02-27", part="full",
+                             **DETAILS)
     assert "Record this review?" in shown
     before = await row_counts(world.sessions)
     for unclear in ("not sure", "yes but is that the right date?", "hmm"):
@@ -726,7 +752,8 @@ async def test_an_unclear_answer_at_confirm_asks_again_and_keeps_everything(
 async def test_a_refusal_at_confirm_is_shown_kindly_and_nothing_is_written(world: World) -> None:
     child = world.unique_name_child(rule="CIC-3")
     chat = Chat(world)
-    await chat.start("record_review", child_pk=child.id, date="2026-02-27", part="full")
+    await chat.start("record_review", child_pk=child.id, date="2026-02-27", part="full",
+                             **DETAILS)
     # Someone else records the same review while the summary is on screen.
     async with world.sessions() as session, session.begin():
         session.add(Review(child_pk=child.id, held_on=date(2026, 2, 27), part="full"))
@@ -906,7 +933,7 @@ async def test_a_restart_mid_dialog_resumes_at_the_same_question(world: World) -
 async def test_a_restart_mid_record_review_keeps_its_dates(world: World) -> None:
     child = world.unique_name_child(rule="CIC-3")
     chat = Chat(world)
-    await chat.start("record_review", child_pk=child.id)
+    await chat.start("record_review", child_pk=child.id, **DETAILS)
     await chat.say("27/02/2026")
     async with world.sessions() as session:
         stored = " ".join(await session.scalars(select(BotStateRecord.data)))

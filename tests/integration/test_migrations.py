@@ -37,7 +37,7 @@ from storage.engine import create_engine, session_factory
 from storage.models import AuditEntry
 from tests.integration.conftest import postgres_url
 
-HEAD = "0003"
+HEAD = "0004"
 NEXT = f"{int(HEAD) + 1:04d}"  # the extra revision some tests add on top
 
 
@@ -367,7 +367,7 @@ def test_iro_bot_migrate_upgrades_the_database_url(
     assert cli.main(["migrate"]) == 0
     out = capsys.readouterr().out
     assert "Schema before: none" in out
-    assert f"Schema after:  {HEAD} (dialog saves)" in out
+    assert f"Schema after:  {HEAD} (where a review was held)" in out
     assert database.exists()
 
     assert cli.main(["migrate"]) == 0

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from domain.errors import ChildNotVisible, DomainError, NotPermitted
 from domain.paperwork import Paperwork
 from domain.ports import SYSTEM, Role, StaffMember
+from domain.review_details import ReviewDetails
 from domain.reviews import (
     BroughtForward,
     ReviewHeld,
@@ -63,6 +64,7 @@ ON_TIME = date(2026, 1, 14)  # held before FIRST_DUE
 LATE = date(2026, 1, 28)  # held after it
 EARLY = date(2026, 1, 5)  # a "today" before the first review was due (to bring it forward)
 TODAY = date(2026, 3, 2)  # a Monday, after both reviews
+IF_LATE = ReviewDetails(late_reason=RULES.late_reasons[0])  # a reason from the list, if needed
 
 
 # -- what a store holds, read back from the store itself ---------------------------------------
@@ -76,6 +78,8 @@ class StoredReview(NamedTuple):
     recorded_by_id: int | None
     decisions_sent_on: date | None
     minutes_sent_on: date | None
+    #: What the report counts besides: part1_reason, participation, held_at, chaired.
+    details: tuple[str | None, str | None, str | None, bool | None] = (None, None, None, None)
 
 
 class StoredBooking(NamedTuple):
@@ -132,7 +136,9 @@ class FakeBackend(FakeSeeding):
         data = self.store.committed
         return Stored(
             reviews=sorted(StoredReview(r.child_pk, r.held_on, r.part, r.late_reason,
-                                        r.recorded_by_id, r.decisions_sent_on, r.minutes_sent_on)
+                                        r.recorded_by_id, r.decisions_sent_on, r.minutes_sent_on,
+                                        (r.details.part1_reason, r.details.participation,
+                                         r.details.held_at, r.details.chaired_by_child))
                            for r in data.reviews),
             bookings=sorted(StoredBooking(b.child_pk, b.booked_for, b.status)
                             for b in data.bookings),
@@ -162,6 +168,10 @@ class SqlBackend(SqlSeeding):
                     Review.recorded_by_id,
                     Review.decisions_sent_on,
                     Review.minutes_sent_on,
+                    Review.part1_reason,
+                    Review.participation_code,
+                    Review.held_at,
+                    Review.chaired_by_child,
                 )
             )
             bookings = await session.execute(
@@ -186,7 +196,7 @@ class SqlBackend(SqlSeeding):
                 )
             )
             return Stored(
-                reviews=sorted(StoredReview(*row) for row in reviews),
+                reviews=sorted(StoredReview(*row[:7], tuple(row[7:])) for row in reviews),
                 bookings=sorted(StoredBooking(*row) for row in bookings),
                 directions=sorted(StoredDirection(*row) for row in directions),
                 schedules={pk: StoredSchedule(*rest) for pk, *rest in schedules},
@@ -293,7 +303,7 @@ async def test_a_review_held_on_time_is_recorded_and_sets_the_next_due_date(worl
     async with world.uow() as uow:
         recorded = await record_review(uow, RULES, world.iro, world.child_pk, ON_TIME,
                                        ReviewPart.FULL, TODAY,
-                                       late_reason="not asked for: it was on time")  # fmt: skip
+                                       ReviewDetails(late_reason="not asked: on time"))  # fmt: skip
 
     expected = review_schedule(SINCE, [ReviewHeld(ON_TIME)], RULES).next_due
     assert (expected.due, expected.rule_id) == (date(2026, 4, 14), "CIC-2")  # 3 months on
@@ -318,6 +328,10 @@ async def test_a_review_held_on_time_is_recorded_and_sets_the_next_due_date(worl
     [
         pytest.param(LATE, None, "This review was late: please say why", id="late-no-reason"),
         pytest.param(LATE, "  ", "This review was late: please say why", id="late-blank-reason"),
+        pytest.param(LATE, "Child unwell", "is not one of the reasons on the list",
+                     id="late-reason-off-the-list"),
+        pytest.param(LATE, "Other", "is not one of the reasons on the list",
+                     id="late-other-without-words"),
         pytest.param(TODAY + timedelta(days=1), None, 'To book a review, say "book a review"',
                      id="future"),
         pytest.param(SINCE - timedelta(days=1), None, "before this period of care began",
@@ -331,7 +345,7 @@ async def test_a_review_that_cannot_be_recorded_writes_nothing(
     with pytest.raises(DomainError, match=message):
         async with world.uow() as uow:
             await record_review(uow, RULES, world.iro, world.child_pk, held_on, ReviewPart.FULL,
-                                TODAY, late_reason=reason)  # fmt: skip
+                                TODAY, ReviewDetails(late_reason=reason))  # fmt: skip
     await _nothing_written(world, before)
 
 
@@ -340,13 +354,16 @@ async def test_a_late_review_with_a_reason_is_recorded_as_late(world: World) -> 
     async with world.uow() as uow:
         recorded = await record_review(uow, RULES, world.iro, world.child_pk, LATE,
                                        ReviewPart.FULL, TODAY,
-                                       late_reason=" Child unwell ")  # fmt: skip
+                                       ReviewDetails(late_reason=" Other: Child unwell ",
+                                                     participation="pn1", held_at=" Kent ",
+                                                     chaired_by_child=True))  # fmt: skip
     expected = review_schedule(SINCE, [ReviewHeld(LATE)], RULES).next_due
     assert recorded.late is True
     assert (recorded.next_due.due, recorded.next_due.rule_id) == (expected.due, "CIC-2")
     stored = await world.backend.stored()
     assert stored.reviews == [
-        StoredReview(world.child_pk, LATE, "full", "Child unwell", world.iro.id, None, None)
+        StoredReview(world.child_pk, LATE, "full", "Other: Child unwell", world.iro.id, None,
+                     None, (None, "PN1", "Kent", True))
     ]
     assert stored.schedules[world.child_pk] == StoredSchedule(
         expected.due, expected.practical_due, "CIC-2", 2
@@ -617,7 +634,7 @@ async def test_recording_reviews_gives_the_domains_next_due_date(
     for count, day in enumerate(held, start=1):
         async with world.uow() as uow:
             recorded = await record_review(uow, RULES, world.iro, pk, day, ReviewPart.FULL,
-                                           LATER, late_reason="reason if late")  # fmt: skip
+                                           LATER, IF_LATE)  # fmt: skip
         expected = review_schedule(SINCE, [ReviewHeld(d) for d in held[:count]], RULES).next_due
         assert recorded.next_due.due == expected.due
         assert recorded.next_due.rule_id == expected.rule_id

@@ -32,6 +32,7 @@ from domain.reporting import (
     CareEpisode,
     Compared,
     Period,
+    ReviewFact,
     StoredReview,
     review_facts,
     review_figures,
@@ -280,3 +281,16 @@ def test_care_history_from_stored_periods_and_looked_after_since() -> None:
     assert care_history(
         [(D(2020, 1, 1), D(2021, 9, 1), "E8"), (D(2021, 6, 1), None, None)], None
     ) == (CarePeriod(D(2020, 1, 1), D(2021, 6, 1), "E8"), CarePeriod(D(2021, 6, 1), None))
+
+
+def test_reasons_in_the_users_own_words_count_as_other() -> None:
+    """A reason given as "Other: ..." (not on the authority's list) is one "Other" row, not a
+    row per wording; the list's labels keep their own rows."""
+    day = YEAR.start + timedelta(days=40)
+
+    def late(reason: str | None) -> ReviewFact:
+        return ReviewFact("C1", day, ReviewPart.FULL, 3, False, reason, None, None, None)
+
+    figures = review_figures([late("Other: snow"), late("Other: the taxi never came"),
+                              late("The IRO was unwell"), late(None)], YEAR)  # fmt: skip
+    assert dict(figures.late_by_reason) == {"Other": 2, "The IRO was unwell": 1, None: 1}
