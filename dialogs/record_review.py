@@ -15,28 +15,15 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogTurnResult
 from botbuilder.dialogs.waterfall_step_context import WaterfallStepContext
 
-from cards.elements import card, submit
 from cards.reviews import (
-    CHAIRED_NOT_READ,
     CHAIRED_QUESTION,
-    CHOICE_INPUT_ID,
     HELD_AT_OTHER,
     HELD_AT_QUESTION,
-    LATE_REASON_MAX,
-    LATE_REASON_TOO_LONG,
-    OTHER_VALUE,
-    OWN_WORDS_EMPTY,
     PART_FALLBACK,
     PART_NOT_READ,
-    PARTICIPATION_NOT_READ,
-    WORDS_INPUT_ID,
     chaired_card,
     held_question,
     late_reason_list_question,
-    list_card,
-    list_fallback,
-    list_not_read,
-    list_unsure,
     part1_reason_question,
     part_card,
     participation_card,
@@ -45,7 +32,7 @@ from cards.reviews import (
     review_recorded_card,
 )
 from dialogs.child import actor
-from dialogs.common import FIRST_CHECK, NO, YES, IroDialog, yes_or_no
+from dialogs.common import FIRST_CHECK, YES, IroDialog
 from dialogs.prompts import (
     Accepted,
     Ask,
@@ -55,11 +42,12 @@ from dialogs.prompts import (
     card_message,
     send,
 )
+from dialogs.review_questions import ReviewQuestions
 from domain.ages import age_on
 from domain.errors import DomainError
 from domain.permissions import Change
 from domain.ports import StaffMember
-from domain.review_details import OTHER, PARTICIPATION, UNDER_FOUR, ReviewDetails, other
+from domain.review_details import OTHER, PARTICIPATION, UNDER_FOUR, ReviewDetails
 from domain.reviews import ReviewCheck, ReviewPart
 from services.context import Services
 from services.reviews import child_for_change, next_review_due, preview_review, record_review
@@ -80,8 +68,6 @@ _ASK_CHAIRED = "record_review.chaired"
 _ASK_HELD_AT = "record_review.held_at"
 #: The codes of a young person who was at their review (so may have chaired it).
 _ATTENDED = frozenset({"PN1", "PN2", "PN3", "PN4"})
-#: Answers to another question (a "yes" meant for the summary), not reasons for lateness.
-_NOT_A_REASON = frozenset({"yes", "y", "no", "n", "ok", "okay", "skip", "none"})
 
 
 def part_from_text(text: str) -> ReviewPart | None:
@@ -109,7 +95,7 @@ def _part(value: object) -> ReviewPart | None:
         return None
 
 
-class RecordReviewDialog(IroDialog):
+class RecordReviewDialog(ReviewQuestions, IroDialog):
     change = Change.RECORD_REVIEW
     doing = "recording a review"
     child_question = "Which child's review was held? Type their name or child ID."
@@ -274,70 +260,6 @@ class RecordReviewDialog(IroDialog):
         part = _part(reply.value.get("part")) or part_from_text(reply.text)
         return Accepted(part.value) if part else Rejected(PART_NOT_READ)
 
-    # -- a question answered from a list -----------------------------------------------------------
-
-    async def _ask_list(self, step: WaterfallStepContext, ask_id: str, question: str,
-                        labels: tuple[str, ...], other_title: str,
-                        own_words: bool = False) -> DialogTurnResult:  # fmt: skip
-        """Ask for one of ``labels``, or other words: stored as "Other: ..." for a reason the
-        report counts (``own_words`` False), or as typed (a place)."""
-        return await step.begin_dialog(ask_id, {
-            "prompt": card_message(list_card(question, labels, other_title),
-                                   list_fallback(question, labels, other_title)),
-            "data": {"labels": list(labels), "own_words": own_words},
-        })  # fmt: skip
-
-    async def parse_listed(self, context: TurnContext, reply: Reply,
-                           data: dict[str, Any]) -> Outcome:  # fmt: skip
-        """A label of the list (by the card, a number, or close words; a choice when two are
-        close), or the user's own words ("other: ..."; anything not close to the list)."""
-        labels: list[str] = data.get("labels") or []
-        own_words = bool(data.get("own_words"))
-        chosen = reply.value.get(CHOICE_INPUT_ID)
-        words = str(reply.value.get(WORDS_INPUT_ID) or "").strip()
-        if chosen is not None:
-            if chosen == OTHER_VALUE:
-                return _own(words, own_words)
-            number = str(chosen)
-            if number.isdecimal() and 1 <= int(number) <= len(labels):
-                return Accepted(labels[int(number) - 1])
-            return Rejected(list_not_read(len(labels)))
-        typed = reply.text.strip()
-        if not typed:
-            return Rejected(list_not_read(len(labels)))
-        said = match_label(typed, labels)
-        if said.label is not None:
-            return Accepted(said.label)
-        if said.other is not None or typed.lower().rstrip(".") == "other":
-            return _own(said.other or "", own_words)
-        if said.candidates:
-            buttons = [submit(label, {CHOICE_INPUT_ID: str(labels.index(label) + 1)})
-                       for label in said.candidates]
-            buttons.append(submit(f"{OTHER}: {typed}"[:80],
-                                  {CHOICE_INPUT_ID: OTHER_VALUE, WORDS_INPUT_ID: typed}))
-            return Rejected(list_unsure(typed), card=card([], buttons))  # fmt: skip
-        return _own(typed, own_words)
-
-    async def parse_participation(self, context: TurnContext, reply: Reply,
-                                  data: dict[str, Any]) -> Outcome:  # fmt: skip
-        codes: list[str] = data.get("codes") or list(PARTICIPATION)
-        chosen = str(reply.value.get("participation") or reply.text).strip().upper()
-        if chosen in codes:
-            return Accepted(chosen)
-        if chosen.isdecimal() and 1 <= int(chosen) <= len(codes):
-            return Accepted(codes[int(chosen) - 1])
-        said = match_label(reply.text, [PARTICIPATION[c] for c in codes])
-        if said.label is not None:
-            return Accepted(next(c for c in codes if PARTICIPATION[c] == said.label))
-        return Rejected(PARTICIPATION_NOT_READ)
-
-    async def parse_chaired(self, context: TurnContext, reply: Reply,
-                            data: dict[str, Any]) -> Outcome:  # fmt: skip
-        answer = reply.value.get("chaired") or yes_or_no(reply.text)
-        if answer in (YES, NO):
-            return Accepted(answer == YES)
-        return Rejected(CHAIRED_NOT_READ)
-
     def _codes(self, step: WaterfallStepContext) -> dict[str, str]:
         """The participation codes to offer: PN0 alone for a child under 4 on the day, PN1-PN7
         for one 4 or over, all eight when the date of birth is not recorded."""
@@ -348,16 +270,6 @@ class RecordReviewDialog(IroDialog):
         if four_or_over < 4:
             return {UNDER_FOUR: PARTICIPATION[UNDER_FOUR]}
         return {code: label for code, label in PARTICIPATION.items() if code != UNDER_FOUR}
-
-
-def _own(words: str, as_typed: bool) -> Outcome:
-    """The user's own words: a place as typed, or a reason as "Other: ...", said briefly."""
-    said = words.strip()
-    if not said or said.lower().strip(" .!") in _NOT_A_REASON:
-        return Rejected(OWN_WORDS_EMPTY)
-    if len(said) > LATE_REASON_MAX - len(OTHER) - 2:
-        return Rejected(LATE_REASON_TOO_LONG)
-    return Accepted(said if as_typed else other(said))
 
 
 def _details(values: dict[str, Any]) -> ReviewDetails:
