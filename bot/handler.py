@@ -378,6 +378,7 @@ class IroBot(TeamsActivityHandler):
             free_text=opened.free_text,
             known_names=index.name_tokens,
             asks_for_ir=opened.asks_for_ir,
+            related=opened.related,
         )
 
     async def _answer_start_offer(
@@ -500,6 +501,7 @@ class IroBot(TeamsActivityHandler):
             "stage": heard.stage,
             "reasons": list(heard.ir_reasons),
             "paperwork": list(heard.paperwork) or None,
+            "field": heard.review_field,
         }
         move = route(heard.intent).ir_move
         if move is not None:

@@ -31,6 +31,7 @@ from cards.common import (
 from dialogs import (
     BOOK_REVIEW,
     BRING_FORWARD,
+    CORRECT_REVIEW,
     IR_ACTION,
     PAPERWORK_SENT,
     RAISE_IR,
@@ -130,6 +131,10 @@ ROUTES: dict[Intent, Route] = {
     Intent.RECORD_REVIEW: Route(dialog=RECORD_REVIEW, change=Change.RECORD_REVIEW,
                                 use_case="services.reviews.record_review",
                                 for_whom=who_may(Change.RECORD_REVIEW)),
+    # Correcting what was recorded is recording it: the same people may.
+    Intent.CORRECT_REVIEW: Route(dialog=CORRECT_REVIEW, change=Change.RECORD_REVIEW,
+                                 use_case="services.reviews.correct_review",
+                                 for_whom=who_may(Change.RECORD_REVIEW)),
     Intent.BOOK_REVIEW: Route(dialog=BOOK_REVIEW, change=Change.BOOK_REVIEW,
                               use_case="services.reviews.book_review",
                               for_whom=who_may(Change.BOOK_REVIEW)),
@@ -168,6 +173,7 @@ EXAMPLES: dict[Intent, str] = {
     Intent.BOOKED_REVIEWS: "what reviews have I got booked?",
     Intent.MY_CASELOAD: "how many children do I have?",
     Intent.ADD_NOTE: "add a note to Jamie Smith's record",
+    Intent.CORRECT_REVIEW: "change the participation for Jamie Smith's last review",
     Intent.HELP: "help",
 }
 #: Intents with no example: they are how a message is answered, not requests.
@@ -179,6 +185,7 @@ OPENS_WITH: dict[str, str] = {
     BRING_FORWARD: "bring a review forward",
     PAPERWORK_SENT: "record decisions sent",
     RAISE_IR: "raise an IR",
+    CORRECT_REVIEW: "correct a review",
     IR_ACTION: "escalate an IR",
 }
 

@@ -300,3 +300,59 @@ def brought_forward_card(name: str, new_due: Deadline, today: date) -> Card:
         heading(f"Review brought forward for {name}"),
         deadline_block("Next review due", new_due, today),
     ])  # fmt: skip
+
+
+# -- correct a review ------------------------------------------------------------------------------
+
+#: What each correctable detail is called (``services.reviews.CORRECTABLE``).
+FIELD_TITLES = {
+    "participation": "How they took part",
+    "chaired_by_child": "Whether they chaired it",
+    "held_at": "Where it was held",
+    "late_reason": "Why it was late",
+    "part1_reason": "Why only Part 1 could be held",
+}
+FIELD_NOT_READ = (
+    'Please choose what to correct: tap one, or type its words ("where it was held").'
+)
+NOT_RECORDED_YET = "not recorded"
+
+
+def correct_which_card(name: str, held_on: date, fields: Sequence[str]) -> Card:
+    return card([text(f"What needs correcting about {possessive(name)} review of "
+                      f"{long_date(held_on)}?", weight="Bolder")],
+                [submit(FIELD_TITLES[f], {"field": f}) for f in fields])  # fmt: skip
+
+
+def correct_which_fallback(name: str, held_on: date, fields: Sequence[str]) -> str:
+    lines = [f"What needs correcting about {possessive(name)} review of {long_date(held_on)}?"]
+    lines += [f"{i}. {FIELD_TITLES[f]}" for i, f in enumerate(fields, 1)]
+    return "\n".join(lines)
+
+
+def detail_text(field: str, value: object) -> str:
+    """A detail's value as a person reads it."""
+    if value is None or value == "":
+        return NOT_RECORDED_YET
+    if field == "participation":
+        return f"{PARTICIPATION.get(str(value), str(value))} ({value})"
+    if field == "chaired_by_child":
+        return "yes" if value else "no"
+    return str(value)
+
+
+def correct_confirm_card(name: str, child_id: str, held_on: date, part: ReviewPart, field: str,
+                         before: object, after: object) -> Card:  # fmt: skip
+    return card([
+        heading("Correct this review?"),
+        facts([("Child", child_label(name, child_id)), ("Held on", long_date(held_on)),
+               ("Part", PART_NAMES[part]), (f"{FIELD_TITLES[field]}, now",
+                                            detail_text(field, before)),
+               (f"{FIELD_TITLES[field]}, corrected", detail_text(field, after))]),
+        text("Nothing is changed until you choose \"Correct it\".", subtle=True),
+    ], confirm_actions("Correct it"))  # fmt: skip
+
+
+def corrected_text(name: str, held_on: date, field: str, after: object) -> str:
+    return (f"Corrected: {FIELD_TITLES[field].lower()} for {possessive(name)} review of "
+            f"{long_date(held_on)} is now {detail_text(field, after)}.")

@@ -6,7 +6,10 @@ holds six ``ComponentDialog``s, begun by the handler with ``dc.begin_dialog(id, 
 
 ==================  =========================================================================
 ``raise_ir``        child → reasons (multi-select) → description → stage → owner → confirm
-``record_review``   child → date held → full / part 1 / part 2 → late reason if late → confirm
+``record_review``   child → date held → full / part 1 / part 2 → late reason if late → Part 1
+                    reason if Part 1 → participation → chaired (if there) → where → confirm
+``correct_review``  child → the review (of the date given, else the latest) → which detail → its
+                    new value → confirm
 ``book_review``     child → date → confirm (shows when SW reports are due, CIC-REPORTS)
 ``bring_forward``   child → date → reason → confirm (shows the new due date, CIC-BF)
 ``paperwork_sent``  child → decisions / minutes / both → day sent → confirm (shows whether each
@@ -46,6 +49,7 @@ from botbuilder.dialogs import DialogSet
 from dialogs.book_review import BOOK_REVIEW, BookReviewDialog
 from dialogs.bring_forward import BRING_FORWARD, BringForwardDialog
 from dialogs.child import CHILD_FOR_QUESTION, ChildForQuestionDialog
+from dialogs.correct_review import CORRECT_REVIEW, CorrectReviewDialog
 from dialogs.ir_action import IR_ACTION, IrActionDialog
 from dialogs.paperwork_sent import PAPERWORK_SENT, PaperworkSentDialog
 from dialogs.raise_ir import RAISE_IR, RaiseIrDialog
@@ -54,7 +58,8 @@ from services.context import Services
 from understanding.caseload import CaseloadCache
 
 #: The dialogs that change the record (each ends in one confirmed write).
-DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT, IR_ACTION)
+DIALOG_IDS = (RAISE_IR, RECORD_REVIEW, BOOK_REVIEW, BRING_FORWARD, PAPERWORK_SENT, IR_ACTION,
+              CORRECT_REVIEW)
 
 
 def build_dialog_set(
@@ -63,6 +68,7 @@ def build_dialog_set(
     dialogs = DialogSet(dialog_state_accessor)
     dialogs.add(RaiseIrDialog(services, caseload))
     dialogs.add(RecordReviewDialog(services, caseload))
+    dialogs.add(CorrectReviewDialog(services, caseload))
     dialogs.add(BookReviewDialog(services, caseload))
     dialogs.add(BringForwardDialog(services, caseload))
     dialogs.add(PaperworkSentDialog(services, caseload))
@@ -75,6 +81,7 @@ __all__ = [
     "BOOK_REVIEW",
     "BRING_FORWARD",
     "CHILD_FOR_QUESTION",
+    "CORRECT_REVIEW",
     "DIALOG_IDS",
     "IR_ACTION",
     "PAPERWORK_SENT",

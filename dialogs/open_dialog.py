@@ -40,6 +40,9 @@ class OpenDialog:
     asking: str
     #: The key its one write is made under, once a summary was shown (``dialogs.common``).
     save_key: str | None = None
+    #: Requests whose words are also this dialog's answers (a dialog's ``related_intents``):
+    #: "where it was held" reads as recording a review, and answers "what needs correcting?".
+    related: frozenset[Any] = frozenset()
 
     @property
     def free_text(self) -> bool:
@@ -79,7 +82,9 @@ async def open_dialog(dc: DialogContext) -> OpenDialog | None:
             opened.append((instance.id, dialog))
     # The innermost dialog that says what it is doing: "escalating IR-..." inside a raise.
     doing = next((d.doing for _, d in reversed(opened) if getattr(d, "doing", None)), None)
-    return OpenDialog(top.id, tuple(i for i, _ in opened), doing, child, instance.id, save_key)
+    related = frozenset().union(*(getattr(d, "related_intents", frozenset()) for _, d in opened))
+    return OpenDialog(top.id, tuple(i for i, _ in opened), doing, child, instance.id, save_key,
+                      related)  # fmt: skip
 
 
 def _stack_in(state: dict[str, Any]) -> list[DialogInstance]:

@@ -9,11 +9,12 @@ as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from domain.deadlines import Deadline
 from domain.errors import ChildNotVisible, DomainError, NotPermitted
+from domain.formatting import short_date
 from domain.permissions import Change, may_change, refusal, visibility_for
 from domain.ports import ChildSummary, StaffMember
 from domain.review_details import NO_DETAILS, ReviewDetails, check_details
@@ -165,6 +166,72 @@ async def record_review(
         minutes_due=minutes_due(held_on, rules),
         late=check.late,
     )
+
+
+@dataclass(frozen=True)
+class ReviewOnRecord:
+    """A review held, as recorded: which one, and the details the report counts."""
+
+    held_on: date
+    part: ReviewPart
+    details: ReviewDetails
+
+
+#: The details a correction may change (``ReviewDetails`` field names).
+CORRECTABLE = ("participation", "late_reason", "part1_reason", "held_at", "chaired_by_child")
+
+
+async def review_on_record(
+    uow: UnitOfWork, actor: StaffMember, child_pk: int, held_on: date | None, today: date,
+) -> ReviewOnRecord:  # fmt: skip
+    """The review to correct: the one held on ``held_on``, else the latest; a DomainError
+    when there is none (saying which review there is)."""
+    child = await child_for_change(uow, actor, child_pk, Change.RECORD_REVIEW)
+    review = await uow.reviews.latest_held_by(child.id, held_on or today)
+    if review is None:
+        raise DomainError("No review is recorded for this child yet: to record one, say "
+                          '"record a review".' if held_on is None else
+                          f"No review is recorded as held on {short_date(held_on)} or before.")
+    if held_on is not None and review.held_on != held_on:
+        raise DomainError(f"No review is recorded as held on {short_date(held_on)}; the latest "
+                          f"before it was held on {short_date(review.held_on)}.")  # fmt: skip
+    return ReviewOnRecord(review.held_on, ReviewPart(review.part),
+                          uow.reviews.details_of(review))  # fmt: skip
+
+
+async def correct_review(
+    uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, held_on: date,
+    field_name: str, value: str | bool | None,
+) -> ReviewOnRecord:  # fmt: skip
+    """Change one detail of the review held on ``held_on`` (the latest held that day): checked
+    as when it is recorded (a reason from the list or "Other: ...", a code PN0-PN7), audited
+    with the field's name (never its words). Returns the review as it is now."""
+    if field_name not in CORRECTABLE:
+        raise DomainError("That is not something recorded about a review that can be changed.")
+    child = await child_for_change(uow, actor, child_pk, Change.RECORD_REVIEW)
+    review = await uow.reviews.latest_held_by(child.id, held_on)
+    if review is None or review.held_on != held_on:
+        raise DomainError(f"No review is recorded as held on {short_date(held_on)}.")
+    part = ReviewPart(review.part)
+    if field_name == "part1_reason" and part is not ReviewPart.PART1:
+        raise DomainError("Only a Part 1 has a reason why only Part 1 could be held.")
+    current = uow.reviews.details_of(review)
+    if field_name == "late_reason" and current.late_reason is None:
+        raise DomainError("This review was not recorded as late, so it has no late reason.")
+    # Only the changed detail is checked: one recorded before the lists (an import's own
+    # words) stays as it is.
+    checked = check_details(
+        ReviewDetails(**{field_name: value}), late=field_name == "late_reason",
+        part1=field_name == "part1_reason", late_reasons=rules.late_reasons,
+        part1_reasons=rules.part1_reasons,
+    )  # fmt: skip
+    changed = replace(current, **{field_name: getattr(checked, field_name)})
+    await uow.reviews.set_details(review, changed)
+    await uow.audit.record(
+        "review.correct", actor_staff_id=actor.id, entity_type="child", entity_id=child.id,
+        detail={"held_on": held_on.isoformat(), "part": part.value, "field": field_name},
+    )  # fmt: skip
+    return ReviewOnRecord(review.held_on, part, changed)
 
 
 async def book_review(

@@ -367,6 +367,12 @@ class FakeReviewRecords:
         held = [r for r in self._data.reviews if r.child_pk == child_pk and r.held_on <= day]
         return max(held, key=lambda r: (r.held_on, r.id), default=None)
 
+    def details_of(self, review: FakeReview) -> ReviewDetails:
+        return replace(review.details, late_reason=review.late_reason)
+
+    async def set_details(self, review: FakeReview, details: ReviewDetails) -> None:
+        review.details, review.late_reason = details, details.late_reason
+
     @staticmethod
     def paperwork_sent(review: FakeReview, kind: Paperwork) -> date | None:
         return getattr(review, _SENT_ON[kind])

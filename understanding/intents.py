@@ -150,6 +150,16 @@ _CUES: tuple[tuple[Intent, re.Pattern[str], float], ...] = (
     (Intent.RESOLVE_IR, _c(r"\b(?:resolve|resolved|close|closed|sorted|settled)\b"), 6),
     (Intent.REFER_IR, _c(r"\bcafcass\b"), 8),
     (Intent.REFER_IR, _c(r"\b(?:refer|referral|referred)\b"), 3),
+    # Correcting what was recorded about a review ("change the participation for Jamie's last
+    # review", "the late reason for Kai's review was wrong").
+    (Intent.CORRECT_REVIEW, _c(r"\b(?:change|correct|correcting|update|amend|fix|edit)\b"
+                               r"(?: \S+){0,6} (?:participation|late reason|reason|part 1 reason"
+                               r"|where(?: \S+){0,6} held|location|locality|venue"
+                               r"|chaired|chair)\b"), 9),
+    (Intent.CORRECT_REVIEW, _c(r"\b(?:correct|amend|fix|edit)\b(?: \S+){0,4} reviews?\b"
+                               r"|\bchange what (?:was|i) recorded\b"), 3.5),
+    (Intent.CORRECT_REVIEW, _c(r"\b(?:participation|late reason|reason|locality|location|venue)"
+                               r"\b(?: \S+){0,6} (?:wrong|incorrect|mistake)\b"), 9),
     # Notes: not kept here (the route says where they belong), but never a review recorded.
     (Intent.ADD_NOTE, _c(r"\b(?:add|make|put|leave|write|record|log|take)\b(?: \S+){0,3} "
                          r"(?:note|notes)\b|\bnote (?:on|to|for|that|in)\b|\bcase note\b"), 9),
@@ -217,7 +227,8 @@ _THANKS_WORDS = frozenset({
 _FOLLOW_UP = _c(r"^(?:and|what about|how about|same for|also|then|ok|okay)\b")
 
 PRIORITY = (
-    Intent.ADD_NOTE, Intent.REFER_IR, Intent.DECLINE_IR, Intent.RESOLVE_IR, Intent.RESPOND_IR,
+    Intent.CORRECT_REVIEW, Intent.ADD_NOTE, Intent.REFER_IR, Intent.DECLINE_IR,
+    Intent.RESOLVE_IR, Intent.RESPOND_IR,
     Intent.MY_CASELOAD, Intent.CHILD_DETAILS, Intent.BOOKED_REVIEWS,
     Intent.BRING_FORWARD, Intent.ESCALATE_IR, Intent.RAISE_IR, Intent.IR_STATUS, Intent.MY_IRS,
     Intent.CP_CONFERENCE_DUE, Intent.EXPLAIN, Intent.BOOK_REVIEW, Intent.RECORD_SENT,
@@ -321,6 +332,23 @@ def detail_of(text: str) -> ChildDetail | None:
     for detail, pattern in DETAILS:
         if pattern.search(text):
             return detail
+    return None
+
+
+#: Which detail of a review a correction names, checked in this order.
+REVIEW_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("part1_reason", _c(r"\bpart (?:1|one) reason\b|\bwhy (?:only )?part (?:1|one)\b")),
+    ("late_reason", _c(r"\blate reason\b|\breason\b|\bwhy (?:it|the review) was late\b")),
+    ("participation", _c(r"\bparticipation\b|\btook part\b|\bpn[0-7]\b")),
+    ("chaired_by_child", _c(r"\bchaired\b|\bchair\b")),
+    ("held_at", _c(r"\bwhere\b|\blocation\b|\blocality\b|\bvenue\b|\bheld at\b")),
+)
+
+
+def review_field_of(text: str) -> str | None:
+    for name, pattern in REVIEW_FIELDS:
+        if pattern.search(text):
+            return name
     return None
 
 

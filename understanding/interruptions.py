@@ -55,6 +55,9 @@ class Waiting:
     known_names: frozenset[str] = frozenset()
     #: The question asks which IR: a message naming one is its answer.
     asks_for_ir: bool = False
+    #: Requests in whose words the dialog's answers come ("where it was held" while correcting
+    #: a review reads as recording one): an answer when it names no other child.
+    related: frozenset[Intent] = frozenset()
 
 
 def phrased_as_request(text: str) -> bool:
@@ -71,6 +74,8 @@ def interrupts(heard: Understanding, waiting: Waiting, text: str) -> bool:
         return False
     if heard.intent in waiting.intents and not _another_child(heard, waiting):
         return False  # "held on Tuesday" while recording: the answer, in the request's words
+    if heard.intent in waiting.related and not _names_a_child(heard, waiting, before_one=True):
+        return False
     if waiting.asks_for_ir and heard.ir_ref is not None and _only_a_reference(text):
         return False  # "IR-2026-0032" when asked which IR
     if waiting.free_text:

@@ -38,6 +38,7 @@ class Intent(StrEnum):
     RESOLVE_IR = "RESOLVE_IR"  # resolve an IR (the raising IRO or a QA manager), by text
     REFER_IR = "REFER_IR"  # refer an IR to Cafcass (the raising IRO or a QA manager), by text
     ADD_NOTE = "ADD_NOTE"  # "add a note to Ivy's record": notes belong in the case record
+    CORRECT_REVIEW = "CORRECT_REVIEW"  # change what was recorded about a review held
     HELP = "HELP"
     CANCEL = "CANCEL"
     GREETING = "GREETING"
@@ -51,7 +52,7 @@ CHILD_INTENTS = frozenset({
     Intent.NEXT_REVIEW, Intent.EXPLAIN, Intent.RECORD_REVIEW, Intent.RECORD_SENT,
     Intent.BOOK_REVIEW, Intent.BRING_FORWARD, Intent.RAISE_IR, Intent.ESCALATE_IR, Intent.MY_IRS,
     Intent.IR_STATUS, Intent.CP_CONFERENCE_DUE, Intent.CHILD_DETAILS, Intent.BOOKED_REVIEWS,
-    Intent.ADD_NOTE,
+    Intent.ADD_NOTE, Intent.CORRECT_REVIEW,
 })  # fmt: skip
 
 #: The IR actions a message can ask for, each the same use case as the card's button.
@@ -153,6 +154,9 @@ class Understanding:
     #: DUE_FOR_ME, MY_CASELOAD, BOOKED_REVIEWS: whose children (None means the user's own).
     scope: Scope | None = None
     count_only: bool = False  # MY_CASELOAD: "how many ..." rather than "list ..."
+    #: CORRECT_REVIEW: which of a review's details to change ("participation", "late_reason",
+    #: "part1_reason", "held_at", "chaired_by_child"), when the message says.
+    review_field: str | None = None
     #: How strongly the words said the intent (0 when it came from context or a bare name):
     #: an open dialog takes a message this confident in another request as an interruption.
     score: float = 0.0

@@ -261,6 +261,8 @@ s20 s31 order orders interim note notes noted cafcass refer referral referred re
 declined declining reject rejected refuse refused resolve resolved resolving close closed sorted
 outcome agreed agree disagree details detail cases caseloads area areas looked since became
 become entered allocated whose who's how many number count total across everyone everybody
+fix fixed amend amended edit edited correct corrected correction wrong incorrect mistake
+participation locality location venue chair
 dont cant wont didnt doesnt hasnt havent isnt wasnt arent werent shouldnt couldnt wouldnt
 """.split()  # noqa: SIM905 - a word list reads better as text
 

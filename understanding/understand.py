@@ -28,6 +28,7 @@ from understanding.intents import (
     detail_of,
     is_follow_up,
     mentions_ir,
+    review_field_of,
     scope_of,
     score,
     whole_message_intent,
@@ -70,7 +71,7 @@ _SUMMARY_INTENT = {Topic.IRS: Intent.IR_SUMMARY, Topic.REVIEWS: Intent.REVIEW_SU
 #: The intents that change the record (each starts a dialog that writes after a yes).
 WRITE_INTENTS = frozenset({
     Intent.RECORD_REVIEW, Intent.RECORD_SENT, Intent.BOOK_REVIEW, Intent.BRING_FORWARD,
-    Intent.RAISE_IR, *IR_ACTION_INTENTS,
+    Intent.RAISE_IR, Intent.CORRECT_REVIEW, *IR_ACTION_INTENTS,
 })  # fmt: skip
 #: A question about a change reads the record instead: "what have I got booked?" lists the
 #: bookings, "show me the IR for Ivy" shows it. Writes with no question to read are unsure.
@@ -207,6 +208,7 @@ def understand(
         detail=detail_of(scored_text) if intent is Intent.CHILD_DETAILS else None,
         scope=scope_of(scored_text) if intent in _SCOPED else None,
         count_only=intent is Intent.MY_CASELOAD and bool(_COUNT.search(scored_text)),
+        review_field=review_field_of(scored_text) if intent is Intent.CORRECT_REVIEW else None,
         score=top,
         unsure=unsure,
     )
@@ -274,7 +276,7 @@ def _child_ref(
 
 
 #: Intents whose date has already happened: "Friday" is the last one.
-_PAST_INTENTS = frozenset({Intent.RECORD_REVIEW, Intent.RECORD_SENT})
+_PAST_INTENTS = frozenset({Intent.RECORD_REVIEW, Intent.RECORD_SENT, Intent.CORRECT_REVIEW})
 
 
 def _the_date(

@@ -224,6 +224,20 @@ PART1_REASONS = (
     ("Young person not available (sickness)", 2),
     ("Foster parent not available (holiday)", 2),
 )
+#: Where each demo reason is in the rules file's lists (West Berkshire's, in the seed's own
+#: order there): the demo stores the list's labels, as a review recorded in chat does, so a
+#: report counts both in one row. Another authority's lists (of another length) keep the
+#: demo's own words.
+LATE_REASON_LABELS = (0, 1, 2, 3, 4, 5, 8, 6, 7)
+PART1_REASON_LABELS = (0, 1, 2, 4, 3, 5, 6, 7, 8)
+#: Report 11.1: where reviews were held, with how often.
+LOCALITIES = (
+    ("West Berkshire", 135), ("Berkshire (not West Berkshire)", 66), ("Hampshire", 29),
+    ("Wiltshire", 12), ("Oxfordshire", 12), ("Lincolnshire", 10), ("Buckinghamshire", 8),
+    ("Surrey", 8), ("Gloucestershire", 7), ("Bedfordshire", 6), ("Greater London", 4),
+    ("Dorset", 3), ("Kent", 3), ("Somerset", 3), ("Shropshire", 2), ("Staffordshire", 2),
+    ("Sussex", 2), ("Lancashire", 2),
+)  # fmt: skip
 BROUGHT_FORWARD_REASONS = (
     "Planned move to a long-term foster home",
     "Plan for a return home to be considered",
@@ -365,6 +379,15 @@ async def store_is_empty(session: AsyncSession) -> bool:
 # -- the generator -----------------------------------------------------------------------------
 
 
+def _as_listed(table: Sequence[tuple[str, int]], labels: Sequence[str],
+               where: Sequence[int]) -> tuple[tuple[str, int], ...]:  # fmt: skip
+    """The demo's weighted reasons, worded as the rules file's list (``where`` maps each to its
+    label's place there), or as the demo words them when the list is another one."""
+    if len(labels) != len(table):
+        return tuple(table)
+    return tuple((labels[at], weight) for (_, weight), at in zip(table, where, strict=True))
+
+
 def _weighted(rng: random.Random, table: Sequence[tuple[T, int]]) -> T:
     values, weights = zip(*table, strict=True)
     return rng.choices(values, weights=weights)[0]
@@ -432,6 +455,12 @@ class _Seeder:
         self.rules = rules
         self.calendar = rules.calendar
         self.rng = random.Random(seed)
+        # Where reviews were held, drawn apart so the rest of the demo stays as it was.
+        self.place_rng = random.Random(seed + 1)
+        self.late_reasons = _as_listed(LATE_REASONS, rules.late_reasons, LATE_REASON_LABELS)
+        self.part1_reasons = _as_listed(PART1_REASONS, rules.part1_reasons, PART1_REASON_LABELS)
+        self.localities = tuple((label, weight) for label, weight in LOCALITIES
+                                if label in rules.localities) or LOCALITIES  # fmt: skip
         self.count = children
         self.today = today
         self.summary = DemoSummary()
@@ -717,8 +746,9 @@ class _Seeder:
     def review_columns(self, on: date, age: int, late: bool, part1: bool) -> dict:
         rng = self.rng
         columns: dict = {
-            "late_reason": _weighted(rng, LATE_REASONS) if late else None,
-            "part1_reason": _weighted(rng, PART1_REASONS) if part1 else None,
+            "late_reason": _weighted(rng, self.late_reasons) if late else None,
+            "part1_reason": _weighted(rng, self.part1_reasons) if part1 else None,
+            "held_at": _weighted(self.place_rng, self.localities),
             "participation_code": self.participation(age),
             "chaired_by_child": True if age >= 15 and rng.random() < 0.05 else None,
             "decisions_sent_on": self.sent_on(

@@ -13,16 +13,19 @@ from services.reports.caseloads import CaseloadsSection
 from services.reports.context import ReportSection
 from services.reports.issues import IssuesResolutionSection
 from services.reports.leaving_care import LeavingCareSection
+from services.reports.locations import LocationsSection
 from services.reports.missing import MissingSection
 from services.reports.participation import ParticipationSection
 from services.reports.reviews import ReviewsSection
 
 # In the seed report's order: caseloads (6), children in care (7.1-7.3), reviews (7.5-8),
-# leaving care (12), participation (14), missing (19), Issues Resolution (21).
+# where reviews were held (11), leaving care (12), participation (14), missing (19), Issues
+# Resolution (21).
 SECTIONS: tuple[ReportSection, ...] = (
     CaseloadsSection(),
     ChildrenInCareSection(),
     ReviewsSection(),
+    LocationsSection(),
     LeavingCareSection(),
     ParticipationSection(),
     MissingSection(),

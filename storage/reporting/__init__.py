@@ -6,6 +6,7 @@ The sections that turn these into tables and charts, and ``build_report``, are i
 
 from storage.reporting.care import CareData, load_children_in_care
 from storage.reporting.issues import load_ir_facts
+from storage.reporting.locations import load_review_locations
 from storage.reporting.missing import load_missing_facts
 from storage.reporting.participation import load_participation_facts
 from storage.reporting.reviews import (
@@ -25,4 +26,5 @@ __all__ = [
     "load_missing_facts",
     "load_participation_facts",
     "load_review_history",
+    "load_review_locations",
 ]

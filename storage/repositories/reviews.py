@@ -101,6 +101,17 @@ class SqlReviewRecords:
             .limit(1)
         )
 
+    def details_of(self, review: Review) -> ReviewDetails:
+        return ReviewDetails(review.participation_code, review.late_reason, review.part1_reason,
+                             review.held_at, review.chaired_by_child)  # fmt: skip
+
+    async def set_details(self, review: Review, details: ReviewDetails) -> None:
+        review.participation_code = details.participation
+        review.late_reason = details.late_reason
+        review.part1_reason = details.part1_reason
+        review.held_at = details.held_at
+        review.chaired_by_child = details.chaired_by_child
+
     @staticmethod
     def paperwork_sent(review: Review, kind: Paperwork) -> date | None:
         return getattr(review, _SENT_COLUMN[kind])

@@ -46,10 +46,12 @@ from services.paperwork import record_paperwork_sent
 from services.reviews import (
     book_review,
     bring_forward,
+    correct_review,
     next_review_due,
     preview_bring_forward,
     preview_review,
     record_review,
+    review_on_record,
 )
 from services.unit_of_work import AuditLog, ReviewRecords, UnitOfWork
 from storage.models import AuditEntry, BroughtForwardDirection, Child, Review, ReviewBooking
@@ -657,3 +659,71 @@ def test_the_fake_has_every_method_of_the_protocol(protocol: type, fake: Any) ->
         assert list(found.parameters) == list(wanted.parameters)[1:], name
         assert inspect.iscoroutinefunction(getattr(fake, name)) == \
             inspect.iscoroutinefunction(getattr(protocol, name)), name  # fmt: skip
+
+
+# -- correcting what was recorded ----------------------------------------------------------------
+
+
+@EVERY_BACKEND
+async def test_a_detail_of_a_review_is_corrected_and_audited(world: World) -> None:
+    async with world.uow() as uow:
+        await record_review(uow, RULES, world.iro, world.child_pk, LATE, ReviewPart.FULL, TODAY,
+                            ReviewDetails(late_reason=RULES.late_reasons[0], participation="PN7",
+                                          held_at="Kent", chaired_by_child=False))  # fmt: skip
+    async with world.uow() as uow:
+        found = await review_on_record(uow, world.iro, world.child_pk, None, TODAY)
+    assert (found.held_on, found.details.participation) == (LATE, "PN7")
+    async with world.uow() as uow:
+        now = await correct_review(uow, RULES, world.iro, world.child_pk, LATE,
+                                   "participation", "pn1")  # fmt: skip
+    async with world.uow() as uow:
+        await correct_review(uow, RULES, world.iro, world.child_pk, LATE, "late_reason",
+                             "Other: the panel moved it")  # fmt: skip
+    assert now.details.participation == "PN1" and now.details.held_at == "Kent"
+    stored = await world.backend.stored()
+    assert [(r.late_reason, r.details) for r in stored.reviews] == [
+        ("Other: the panel moved it", (None, "PN1", "Kent", False))
+    ]
+    assert await world.backend.audit() == [
+        ("review.record", "ok"), ("review.correct", "ok"), ("review.correct", "ok")
+    ]
+
+
+@EVERY_BACKEND
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("participation", "PN9", "PN9 is not a participation code"),
+        ("late_reason", "whatever", "is not one of the reasons on the list"),
+        ("part1_reason", RULES.part1_reasons[0], "Only a Part 1 has a reason"),
+        ("held_on", "2026-01-01", "that can be changed"),
+    ],
+)  # fmt: skip
+async def test_a_correction_that_breaks_a_rule_writes_nothing(
+    world: World, field: str, value: str, message: str
+) -> None:
+    async with world.uow() as uow:
+        await record_review(uow, RULES, world.iro, world.child_pk, LATE, ReviewPart.FULL, TODAY,
+                            IF_LATE)  # fmt: skip
+    before = await world.backend.stored()
+    with pytest.raises(DomainError, match=message):
+        async with world.uow() as uow:
+            await correct_review(uow, RULES, world.iro, world.child_pk, LATE, field, value)
+    assert await world.backend.stored() == before
+
+
+@EVERY_BACKEND
+async def test_only_those_who_may_record_a_review_may_correct_one(world: World) -> None:
+    async with world.uow() as uow:
+        await record_review(uow, RULES, world.iro, world.child_pk, ON_TIME, ReviewPart.FULL,
+                            TODAY)  # fmt: skip
+    before = await world.backend.stored()
+    with pytest.raises(ChildNotVisible):
+        async with world.uow() as uow:
+            await correct_review(uow, RULES, world.other_iro, world.child_pk, ON_TIME,
+                                 "held_at", "Kent")  # fmt: skip
+    with pytest.raises(DomainError, match="No review is recorded as held on"):
+        async with world.uow() as uow:
+            await review_on_record(uow, world.iro, world.child_pk, ON_TIME - timedelta(days=1),
+                                   TODAY)  # fmt: skip
+    assert await world.backend.stored() == before

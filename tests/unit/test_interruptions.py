@@ -143,3 +143,13 @@ def test_a_reference_is_the_answer_to_which_ir(message: str, answer: bool) -> No
     answers; another request about an IR does not."""
     waiting = Waiting(frozenset({Intent.ESCALATE_IR}), asks_for_ir=True)
     assert interrupts(understand(message, TODAY), waiting, message) is not answer
+
+
+def test_a_related_requests_words_are_an_answer_unless_they_name_a_child() -> None:
+    """Correcting a review: "where it was held" reads as recording one, and answers "what needs
+    correcting?"; recording a review for a child is still another request."""
+    waiting = Waiting(frozenset({Intent.CORRECT_REVIEW}), related=frozenset({Intent.RECORD_REVIEW}))
+    for answer in ("where it was held", "the chaired one"):
+        assert not interrupts(understand(answer, TODAY), waiting, answer), answer
+    request = "record a review for Jamie Smith held yesterday"
+    assert interrupts(understand(request, TODAY), waiting, request)
