@@ -113,12 +113,15 @@ async def cp_conference(asked: Asked) -> Reply:
     plan = await caseload.current_cp_plan(asked.uow, asked.staff, child)
     if plan is None:
         return Reply(text=f"{child.display_name} has no current child protection plan recorded.")
-    if plan.initial_conference_on is None:
-        deadline = child_protection.initial_conference_due(plan.strategy_discussion_on, rules)
-    else:
-        deadline = child_protection.next_review_conference_due(
-            plan.initial_conference_on, plan.review_conferences, rules
-        )
+    try:
+        if plan.initial_conference_on is None:
+            deadline = child_protection.initial_conference_due(plan.strategy_discussion_on, rules)
+        else:
+            deadline = child_protection.next_review_conference_due(
+                plan.initial_conference_on, plan.review_conferences, rules
+            )
+    except DomainError as exc:  # the rules in use set no such timescale: said, in its words
+        return Reply(text=f"{child.display_name}: {exc}")
     standing = deadline.standing(today)
     return Reply(card=card([
         heading(f"{child.display_name}: {deadline.title.lower()}"),

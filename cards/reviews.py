@@ -195,8 +195,8 @@ def record_confirm_card(
 
 
 def review_recorded_card(
-    name: str, held_on: date, part: ReviewPart, next_due: Deadline, decisions_due: Deadline,
-    minutes_due: Deadline, late: bool, today: date,
+    name: str, held_on: date, part: ReviewPart, next_due: Deadline,
+    decisions_due: Deadline | None, minutes_due: Deadline | None, late: bool, today: date,
 ) -> Card:  # fmt: skip
     body: list[Element] = [
         heading(f"Review recorded for {name}"),
@@ -204,9 +204,9 @@ def review_recorded_card(
         text("Next review", weight="Bolder"),
         deadline_block("Due", next_due, today),
         text("Review decisions sent", weight="Bolder"),
-        deadline_block("Due", decisions_due, today),
+        *_due_or_not_set(decisions_due, today),
         text("Review record (minutes) sent", weight="Bolder"),
-        deadline_block("Due", minutes_due, today),
+        *_due_or_not_set(minutes_due, today),
     ]
     if part is ReviewPart.PART1:
         body.append(text("Part 2 of this review is still to be held: record it when it is.",
@@ -242,13 +242,24 @@ def book_confirm_card(name: str, child_id: str, booked_for: date,
     return card(body, confirm_actions("Book it"))
 
 
-def review_booked_card(name: str, booked_for: date, reports_due: Deadline, today: date) -> Card:
+def review_booked_card(name: str, booked_for: date, reports_due: Deadline | None,
+                       today: date) -> Card:  # fmt: skip
     return card([
         heading(f"Review booked for {name}"),
         text(f"The review is booked for {long_date(booked_for)}."),
         text("Social work reports to you", weight="Bolder"),
-        deadline_block("Due", reports_due, today),
+        *_due_or_not_set(reports_due, today),
     ])  # fmt: skip
+
+
+NOT_SET = "Your rules set no timescale for this (it is local practice, not regulation)."
+
+
+def _due_or_not_set(deadline: Deadline | None, today: date) -> list[Element]:
+    """The deadline, or that the rules in use set none (a nation's file may leave it out)."""
+    if deadline is None:
+        return [text(NOT_SET, subtle=True)]
+    return [deadline_block("Due", deadline, today)]
 
 
 # -- bring a review forward -----------------------------------------------------------------------

@@ -91,16 +91,14 @@ class BookReviewDialog(IroDialog):
             return await self.not_saved(step)
         staff, pk, today = self.staff(step), self.child_pk(step), self.today()
         booked_for = date.fromisoformat(step.values["date"])
-        reports = await self.save(step, lambda uow: book_review(
+        booked = await self.save(step, lambda uow: book_review(
             uow, self.services.rules, staff, pk, booked_for, today),
-            outcome=lambda r: {"reports_due": r.due.isoformat()})  # fmt: skip
-        if reports is None:
+            outcome=lambda r: {"reports_due": _iso(r.reports_due)})  # fmt: skip
+        if booked is None:
             return await self.unsaved(step)
-        await send(
-            step.context,
-            card_message(review_booked_card(self.child_name(step), booked_for, reports, today)),
-        )
-        return await self.finish(step, saved=True, reports_due=reports.due.isoformat())
+        await send(step.context, card_message(review_booked_card(
+            self.child_name(step), booked_for, booked.reports_due, today)))  # fmt: skip
+        return await self.finish(step, saved=True, reports_due=_iso(booked.reports_due))
 
     # -- answers -----------------------------------------------------------------------------------
 
@@ -108,3 +106,7 @@ class BookReviewDialog(IroDialog):
                              data: dict[str, Any]) -> Outcome:  # fmt: skip
         """A ``DateCheck``: a booking's rules need only the day (and today)."""
         return _booking_outcome(day, self.today())
+
+
+def _iso(deadline: Deadline | None) -> str | None:
+    return deadline.due.isoformat() if deadline else None

@@ -15,6 +15,7 @@ from domain.formatting import counted, long_date, short_date
 from domain.rules import Timescale, Unit
 
 _WORKING_DAYS, _MONTHS, _HOURS = Unit.WORKING_DAYS, Unit.MONTHS, Unit.HOURS
+_DAYS, _WEEKS = Unit.DAYS, Unit.WEEKS
 
 
 class Standing(NamedTuple):
@@ -59,7 +60,9 @@ class Deadline(NamedTuple):
     def practical_due(self) -> date:
         """The last working day on or before ``due`` (``due`` itself when it is one).
 
-        Worked out on demand: most deadlines in a list are never shown in full.
+        Months, calendar days and weeks keep their due date as it is, with this as the
+        practical latest day. Worked out on demand: most deadlines in a list are never shown in
+        full.
         """
         ts = self.timescale
         if ts.unit is _HOURS or (ts.unit is _WORKING_DAYS and ts.amount):
@@ -85,7 +88,10 @@ class Deadline(NamedTuple):
         if self.note is not None:
             return self.note
         ts = self.timescale
-        text = f"{ts.quantity} {ts.direction.value} {self.event} on {short_date(self.start)}"
+        quantity = ts.quantity
+        if ts.unit is _WEEKS and ts.amount:
+            quantity += f" ({ts.amount * 7} days)"
+        text = f"{quantity} {ts.direction.value} {self.event} on {short_date(self.start)}"
         if ts.unit is Unit.WORKING_DAYS and ts.amount:
             low, high = sorted((self.start, self.due))
             skipped = self.calendar.holidays_between(low + timedelta(days=1), high)
@@ -164,6 +170,11 @@ def apply_timescale(
         due = calendar.add_working_days(start, amount)
     elif unit is _MONTHS:
         due = add_months(start, amount)
+    elif unit is _DAYS:
+        # Calendar days: the N-th day after the start, whatever day of the week it is.
+        due = start + timedelta(days=amount)
+    elif unit is _WEEKS:
+        due = start + timedelta(days=7 * amount)
     else:
         due = start + timedelta(hours=amount)
     return Deadline(due, timescale, start, event or timescale.event, calendar)

@@ -492,7 +492,25 @@ def _reach(day: date, timescale: Timescale, calendar: WorkingDayCalendar, sign: 
     if timescale.unit is Unit.MONTHS:
         # Month ends clamp (31 Jan + 1 month = 28 Feb), so allow a few days either way.
         return add_months(day, sign * timescale.amount) + timedelta(days=sign * 4)
+    if timescale.unit is Unit.DAYS:
+        return day + timedelta(days=sign * (timescale.amount + 1))
+    if timescale.unit is Unit.WEEKS:
+        return day + timedelta(days=sign * (timescale.amount * 7 + 1))
     return day + timedelta(days=sign * (timescale.amount // 24 + 2))
+
+
+#: The timescales each job's reminders count from: a rules file that sets none of them (a
+#: nation whose law leaves them to local protocol) has no such reminders, and the job is idle.
+JOB_RULES = {
+    "ir": ("IR-STAGE",),
+    "reports": (REPORTS_RULE,),
+    "follow_ups": (DECISIONS_RULE, MINUTES_RULE),
+}
+
+
+def job_applies(job: str, rules: RuleSet) -> bool:
+    """Do ``rules`` set every timescale ``job``'s reminders count from?"""
+    return all(rules.has_timescale(rule_id) for rule_id in JOB_RULES.get(job, ()))
 
 
 def ir_horizon(today: date, rules: RuleSet, slack_working_days: int = 5) -> date:

@@ -2,7 +2,13 @@
 
 The default is ``domain/rules/west_berkshire.toml``. An authority copies it, changes what differs
 (stage names and owners, timescales, holiday region, reasons, service areas) and points the
-``IRO_RULES`` setting at its copy.
+``IRO_RULES`` setting at its copy. Beside it are one file per nation outside England
+(``wales.toml``, ``scotland.toml``, ``northern_ireland.toml``), chosen by name: ``IRO_RULES=wales``
+or ``iro-bot calc --rules scotland``.
+
+Only the review timescales (CIC-1, CIC-2, CIC-3, CIC-BF) must be in every file. Any other rule
+may be left out when the file says why under ``[timescales_not_set]`` (a nation's law may set no
+such timescale); asking for it then raises ``MissingTimescale``, whose message says so.
 """
 
 from __future__ import annotations
@@ -18,13 +24,38 @@ from typing import Any
 from domain.calendar import REGIONS, WorkingDayCalendar
 from domain.errors import RulesError
 
-DEFAULT_RULES_PATH = Path(__file__).parent / "rules" / "west_berkshire.toml"
+RULES_DIR = Path(__file__).parent / "rules"
+DEFAULT_RULES_PATH = RULES_DIR / "west_berkshire.toml"
 
-#: Every rule the product computes. A rules file must define each of them.
-REQUIRED_RULES = (
-    "CIC-1", "CIC-2", "CIC-3", "CIC-BF", "CIC-PLAN", "CIC-DECISIONS", "CIC-MINUTES",
-    "CIC-REPORTS", "CP-1", "CP-2", "CP-3", "MISS-RHI", "MISS-STRAT", "IR-STAGE", "IR-FORMAL",
-)  # fmt: skip
+#: The rules files shipped with the product, by the name ``IRO_RULES`` or ``--rules`` may give.
+BUILT_IN_RULES: dict[str, Path] = {
+    "west-berkshire": DEFAULT_RULES_PATH,
+    "wales": RULES_DIR / "wales.toml",
+    "scotland": RULES_DIR / "scotland.toml",
+    "northern-ireland": RULES_DIR / "northern_ireland.toml",
+}
+
+#: The rules every file must define: the review cycle itself.
+REQUIRED_RULES = ("CIC-1", "CIC-2", "CIC-3", "CIC-BF")
+
+#: The other rules the product computes, each with what it is (for the message when a file
+#: leaves one out). A file defines each, or names it under [timescales_not_set] with a reason.
+OPTIONAL_RULES: dict[str, str] = {
+    "CIC-PLAN": "the care plan",
+    "CIC-DECISIONS": "sending the review decisions and updated care plan",
+    "CIC-MINUTES": "sending the review record (minutes)",
+    "CIC-REPORTS": "social work reports reaching the IRO before a review",
+    "CP-1": "the initial child protection conference",
+    "CP-2": "the first child protection review conference",
+    "CP-3": "child protection review conferences",
+    "MISS-RHI": "the return home interview",
+    "MISS-STRAT": "the strategy meeting after repeated missing episodes",
+    "IR-STAGE": "a response to an Issues Resolution at its stage",
+    "IR-FORMAL": "resolving a formal Issues Resolution",
+}
+
+#: Every rule the product computes.
+KNOWN_RULES = (*REQUIRED_RULES, *OPTIONAL_RULES)
 
 #: Roles a stage owner may have (as in the people import), plus the child's SW's line manager.
 OWNER_ROLES = (
@@ -37,6 +68,36 @@ class Unit(StrEnum):
     WORKING_DAYS = "working_days"
     MONTHS = "months"
     HOURS = "hours"
+    # Calendar days and weeks (7 days): the N-th day after the start, kept as it is when it
+    # falls on a day that is not a working day (the last working day before it is shown too).
+    DAYS = "days"
+    WEEKS = "weeks"
+
+
+_UNIT_WORDS = {
+    Unit.WORKING_DAYS: "working day", Unit.MONTHS: "month", Unit.HOURS: "hour",
+    Unit.DAYS: "day", Unit.WEEKS: "week",
+}  # fmt: skip
+
+
+class MissingTimescale(RulesError):
+    """The rules in use leave out a timescale; the message says which, why, and what to do."""
+
+    def __init__(self, rules: RuleSet, rule_id: str) -> None:
+        what = OPTIONAL_RULES.get(rule_id, "this date")
+        reason = rules.not_set.get(rule_id, "")
+        text = (
+            f"The rules for {rules.authority_name} set no timescale for {what} ({rule_id}), "
+            f"so I can't work that date out."
+        )
+        if reason:
+            text += f" {reason.rstrip('.')}."
+        text += (
+            f" If your authority has its own timescale, whoever looks after the bot's rules can "
+            f"add it to {rules.source} with its source."
+        )
+        super().__init__(text)
+        self.rule_id = rule_id
 
 
 class Direction(StrEnum):
@@ -68,9 +129,8 @@ class Timescale:
 
     @property
     def quantity(self) -> str:
-        """'20 working days', '3 months', '72 hours' (singular when the amount is 1)."""
-        words = {Unit.WORKING_DAYS: "working day", Unit.MONTHS: "month", Unit.HOURS: "hour"}
-        word = words[self.unit]
+        """'20 working days', '3 months', '72 hours', '28 days' (singular when the amount is 1)."""
+        word = _UNIT_WORDS[self.unit]
         return f"{self.amount} {word}" if self.amount == 1 else f"{self.amount} {word}s"
 
 
@@ -110,9 +170,19 @@ class RuleSet:
     late_reasons: tuple[str, ...] = ()
     part1_reasons: tuple[str, ...] = ()
     localities: tuple[str, ...] = ()
+    # Rules the file leaves out on purpose, each with the file's reason ([timescales_not_set]).
+    not_set: dict[str, str] = field(default_factory=dict)
 
     def timescale(self, rule_id: str) -> Timescale:
-        return self.timescales[rule_id]
+        """The timescale of ``rule_id``; ``MissingTimescale`` (a ``DomainError`` whose message
+        can be shown as it is) when the rules file leaves it out."""
+        try:
+            return self.timescales[rule_id]
+        except KeyError:
+            raise MissingTimescale(self, rule_id) from None
+
+    def has_timescale(self, rule_id: str) -> bool:
+        return rule_id in self.timescales
 
     @cached_property
     def calendar(self) -> WorkingDayCalendar:
@@ -192,13 +262,33 @@ class _Reader:
             raise self.fail(f"{path}{key}", f"must be one of {allowed}, got {value!r}") from None
 
 
+def rules_path_for(name_or_path: str | Path | None) -> Path:
+    """The file a ``--rules`` or ``IRO_RULES`` value names: a built-in name ("wales",
+    "scotland", "northern-ireland", "west-berkshire", any case, "_" for "-") or a path; the
+    West Berkshire default when empty."""
+    if not name_or_path:
+        return DEFAULT_RULES_PATH
+    if isinstance(name_or_path, str):
+        key = name_or_path.strip().lower().replace("_", "-").replace(" ", "-")
+        if key in BUILT_IN_RULES:
+            return BUILT_IN_RULES[key]
+    return Path(name_or_path)
+
+
 def load_rules(path: str | Path | None = None) -> RuleSet:
-    """Load and validate a rules file (the West Berkshire default when ``path`` is None)."""
-    rules_path = Path(path) if path else DEFAULT_RULES_PATH
+    """Load and validate a rules file (the West Berkshire default when ``path`` is None).
+
+    ``path`` may also name a built-in file: ``load_rules("wales")`` (``BUILT_IN_RULES``).
+    """
+    rules_path = rules_path_for(path)
     try:
         text = rules_path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RulesError(f"cannot read rules file {rules_path}: {exc.strerror}") from None
+        names = ", ".join(BUILT_IN_RULES)
+        raise RulesError(
+            f"cannot read rules file {rules_path}: {exc.strerror} (or give one of the built-in "
+            f"rules by name: {names})"
+        ) from None
     return parse_rules(text, source=rules_path.name)
 
 
@@ -226,10 +316,17 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
             raise r.fail(f"reviews.{key}", 'lists "Other", which is always offered: leave it out')
 
     raw_scales = r.table(data, "timescales", "")
+    not_set = _not_set(r, data, raw_scales)
     timescales: dict[str, Timescale] = {}
-    for rule_id in REQUIRED_RULES:
-        if rule_id not in raw_scales:
-            raise r.fail(f"timescales.{rule_id}", "is missing: every rule needs a timescale")
+    for rule_id in KNOWN_RULES:
+        if rule_id in raw_scales or rule_id in not_set:
+            continue
+        if rule_id in REQUIRED_RULES:
+            raise r.fail(f"timescales.{rule_id}", "is missing: every file needs the review cycle")
+        raise r.fail(
+            f"timescales.{rule_id}",
+            "is missing: give its timescale, or say why it is left out under [timescales_not_set]",
+        )
     for rule_id, raw in raw_scales.items():
         path = f"timescales.{rule_id}."
         if not isinstance(raw, dict):
@@ -245,7 +342,7 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
             direction=r.choice(raw, "direction", path, Direction, "after"),
             episodes=episodes,
         )
-    if timescales["MISS-STRAT"].episodes is None:
+    if "MISS-STRAT" in timescales and timescales["MISS-STRAT"].episodes is None:
         raise r.fail("timescales.MISS-STRAT.episodes", "is missing")
 
     ir = r.table(data, "issues_resolution", "")
@@ -303,4 +400,21 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
         service_areas=areas,
         child_population=child_population,
         **review_lists,
+        not_set=not_set,
     )
+
+
+def _not_set(r: _Reader, data: dict[str, Any], raw_scales: dict[str, Any]) -> dict[str, str]:
+    """[timescales_not_set]: rules the file leaves out on purpose, each with its reason."""
+    table = data.get("timescales_not_set", {})
+    if not isinstance(table, dict):
+        raise r.fail("timescales_not_set", 'must be a table of rule = "why it is not set"')
+    for rule_id in table:
+        path = f"timescales_not_set.{rule_id}"
+        if rule_id in REQUIRED_RULES:
+            raise r.fail(path, "cannot be left out: every file needs the review cycle")
+        if rule_id not in OPTIONAL_RULES:
+            raise r.fail(path, f"is not a rule; the rules are {', '.join(OPTIONAL_RULES)}")
+        if rule_id in raw_scales:
+            raise r.fail(path, "is also given under [timescales]: keep one of the two")
+    return {rule_id: r.text(table, rule_id, "timescales_not_set.") for rule_id in table}

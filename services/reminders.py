@@ -57,6 +57,7 @@ from domain.reminders import (
     follow_up_reminders,
     ir_horizon,
     ir_reminders,
+    job_applies,
     report_reminders,
 )
 from domain.rules import RuleSet
@@ -302,6 +303,8 @@ class ReminderJobs:
         self, session: AsyncSession, context: Moment, report: TickReport
     ) -> list[_Outgoing]:
         rules, today = self.rules, context.today
+        if not job_applies("ir", rules):
+            return []
         references = await ir_candidates(session, ir_horizon(today, rules))
         qa = await qa_manager_ids(session)
         reminders: list[Reminder] = []
@@ -346,6 +349,8 @@ class ReminderJobs:
         self, session: AsyncSession, context: Moment, report: TickReport
     ) -> list[_Outgoing]:
         rules, today = self.rules, context.today
+        if not job_applies("reports", rules):
+            return []
         first, last = booking_window(today, rules, self.policy)
         bookings: dict[str, BookingFacts] = {}
         reminders: list[Reminder] = []
@@ -381,6 +386,8 @@ class ReminderJobs:
         self, session: AsyncSession, context: Moment, report: TickReport
     ) -> list[_Outgoing]:
         rules, today = self.rules, context.today
+        if not job_applies("follow_ups", rules):
+            return []
         held_from = follow_up_lookback(today, rules, self.policy)
         reviews: dict[str, HeldReviewFacts] = {}
         reminders: list[Reminder] = []

@@ -135,8 +135,10 @@ async def preview_bring_forward(
 @dataclass(frozen=True)
 class RecordedReview:
     next_due: Deadline
-    decisions_due: Deadline
-    minutes_due: Deadline
+    #: None when the rules in use set no such timescale (a nation's law leaves it to local
+    #: protocol: domain.rules, [timescales_not_set]).
+    decisions_due: Deadline | None
+    minutes_due: Deadline | None
     late: bool
 
 
@@ -162,8 +164,9 @@ async def record_review(
     )  # fmt: skip
     return RecordedReview(
         next_due=check.next_due,  # the check placed this review among the others already
-        decisions_due=decisions_due(held_on, rules),
-        minutes_due=minutes_due(held_on, rules),
+        decisions_due=decisions_due(held_on, rules)
+        if rules.has_timescale("CIC-DECISIONS") else None,
+        minutes_due=minutes_due(held_on, rules) if rules.has_timescale("CIC-MINUTES") else None,
         late=check.late,
     )
 
@@ -234,11 +237,19 @@ async def correct_review(
     return ReviewOnRecord(review.held_on, part, changed)
 
 
+@dataclass(frozen=True)
+class BookedReview:
+    booked_for: date
+    #: When the social worker's reports are due (CIC-REPORTS); None when the rules in use set
+    #: no such timescale.
+    reports_due: Deadline | None
+
+
 async def book_review(
     uow: UnitOfWork, rules: RuleSet, actor: StaffMember, child_pk: int, booked_for: date,
     today: date,
-) -> Deadline:  # fmt: skip
-    """Book a review date; returns when the social worker's reports are due (CIC-REPORTS)."""
+) -> BookedReview:  # fmt: skip
+    """Book a review date, with when the social worker's reports are due (CIC-REPORTS)."""
     child = await child_for_change(uow, actor, child_pk, Change.BOOK_REVIEW)
     check_booking_date(booked_for, today)
     await uow.reviews.add_booking(child.id, booked_for, actor.id)
@@ -246,7 +257,8 @@ async def book_review(
         "review.book", actor_staff_id=actor.id, entity_type="child", entity_id=child.id,
         detail={"booked_for": booked_for.isoformat()},
     )  # fmt: skip
-    return reports_due(booked_for, rules)
+    due = reports_due(booked_for, rules) if rules.has_timescale("CIC-REPORTS") else None
+    return BookedReview(booked_for, due)
 
 
 async def bring_forward(

@@ -2,6 +2,9 @@
 
 Every subcommand prints each date with its rule, basis and source, and where it stands today;
 ``--json`` prints one JSON object instead. Bad dates print one line and exit with status 2.
+``--rules`` takes a rules file or a built-in nation by name (wales, scotland, northern-ireland;
+west-berkshire is the England default): each date then cites that nation's regulation. A date
+the chosen rules leave out (a nation whose law sets no such timescale) is said so in one line.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from domain import child_protection, reviews
 from domain.dates import parse_date
 from domain.deadlines import Deadline
 from domain.formatting import long_date
-from domain.rules import RuleSet, load_rules
+from domain.rules import BUILT_IN_RULES, MissingTimescale, RuleSet, load_rules
 from services.clock import today_in
 
 CalcHandler = Callable[[argparse.Namespace, RuleSet], dict[str, Any]]
@@ -33,7 +36,10 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object")
     common.add_argument("--today", metavar="D", help="judge against this date, not today")
-    common.add_argument("--rules", metavar="FILE", help="rules file (default: IRO_RULES)")
+    common.add_argument(
+        "--rules", metavar="NAME|FILE",
+        help=f"rules: {', '.join(BUILT_IN_RULES)} or a rules file (default: IRO_RULES)",
+    )  # fmt: skip
     calc.set_defaults(handler=run_calc)
     kinds = calc.add_subparsers(dest="calc_kind", required=True, metavar="KIND")
 
@@ -95,7 +101,11 @@ def _first_review(args: argparse.Namespace, rules: RuleSet) -> dict[str, Any]:
     today = _today(args, rules)
     first = reviews.next_review_due(start, [], rules)
     out = _headline(first, today, rules)
-    out["also"] = [reviews.care_plan_due(start, rules).to_dict(today)]
+    try:
+        out["also"] = [reviews.care_plan_due(start, rules).to_dict(today)]
+    except MissingTimescale as missing:
+        # The nation's rules set no care plan period: the review date still stands.
+        out["not_set"] = [{"rule": missing.rule_id, "message": str(missing)}]
     return out
 
 
@@ -174,6 +184,9 @@ def _as_text(result: dict[str, Any]) -> str:
     for extra in result.get("also", []):
         lines.append("")
         lines.append(_deadline_text(extra))
+    for missing in result.get("not_set", []):
+        lines.append("")
+        lines.append(f"[{missing['rule']}] {missing['message']}")
     return "\n".join(lines)
 
 

@@ -434,7 +434,7 @@ async def test_the_qa_team_may_change_the_record(world: World) -> None:
     qa = await world.backend.add_staff("qa@example.com", "Quinn Adams", Role.QA_MANAGER)
     async with world.uow() as uow:
         booked = await book_review(uow, RULES, qa, world.child_pk, TODAY, TODAY)
-    assert booked.rule_id == "CIC-REPORTS"
+    assert booked.reports_due is not None and booked.reports_due.rule_id == "CIC-REPORTS"
     assert await world.backend.audit() == [("review.book", "ok")]
 
 
@@ -449,10 +449,10 @@ async def test_booking_a_review_gives_the_reports_deadline_and_one_booking_a_day
     deadlines = []
     for _ in range(2):
         async with world.uow() as uow:
-            deadlines.append(await book_review(uow, RULES, world.iro, world.child_pk, booked_for,
-                                               TODAY))  # fmt: skip
+            booked = await book_review(uow, RULES, world.iro, world.child_pk, booked_for, TODAY)
+            deadlines.append(booked.reports_due)
     assert deadlines == [reports_due(booked_for, RULES)] * 2
-    assert deadlines[0].rule_id == "CIC-REPORTS"
+    assert deadlines[0] is not None and deadlines[0].rule_id == "CIC-REPORTS"
     assert deadlines[0].due < booked_for  # the reports reach the IRO before the review
     stored = await world.backend.stored()
     assert stored.bookings == [StoredBooking(world.child_pk, booked_for, "booked")]
