@@ -210,6 +210,13 @@ def answer_to(text: str, *, description: str, held_on: str) -> str | None:
         return held_on
     if "Was it a full review" in text or 'reply "full"' in text:
         return "full"
-    if "Why was it late?" in text or "why the review was late" in text:
-        return "The reports came late."
+    if "Why was it late?" in text or "Why could only Part 1" in text or "Which of these did " \
+            "you mean" in text or "Please choose one of the" in text:  # fmt: skip
+        return "1"  # the first reason on the authority's list
+    if "How did the young person take part" in text or "Please choose how they took" in text:
+        return "1"
+    if "chair their own review" in text:
+        return "no"
+    if "Where was the review held?" in text:
+        return "West Berkshire"
     return None

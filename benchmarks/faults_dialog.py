@@ -6,7 +6,9 @@ is asking now, as a person would (``faults_common.answer_to``): when a message g
 bot died under it) they send it again; when the bot asks a question again, they answer it again.
 Kills come two ways:
 
-- at random moments (``--kills``), most of them with turns in flight;
+- at random moments (``--kills``): as the bot sends its reply of a turn picked at random among
+  the first replies of the run (so each kill happens, with a turn in flight, however fast the
+  dialogs go: a kill left to the clock could find every dialog already finished);
 - at the worst moment (``--targeted``): the instant the fake connector receives a dialog's
   result ("IR-... raised", "Review recorded"), i.e. after the write committed and before the
   dialog state saying so is saved. Every other such kill also drops that result, as if the
@@ -67,7 +69,6 @@ class Dialog:
     description: str
     client: BotClient
     done: bool = False
-    in_flight: bool = False
     turns: int = 0
     outcome: str = ""
     unrecognised: list[str] = field(default_factory=list)  # for --verbose
@@ -145,14 +146,11 @@ async def converse(dialog: Dialog, server: Server, connector: FakeConnector,
         before = len(connector.activities_in(cid))
         dialog.turns += 1
         figures.turns += 1
-        dialog.in_flight = True
         try:
             posted = await dialog.client.post(dialog.client.message(answer))
             ok = 200 <= posted.status < 300
         except (aiohttp.ClientError, TimeoutError):
             ok = False
-        finally:
-            dialog.in_flight = False
         if not ok:
             figures.interrupted += 1
             await asyncio.sleep(0.05)
@@ -203,10 +201,26 @@ async def run_kill_dialog(options: argparse.Namespace) -> DialogFigures:
         figures.ir_dialogs, figures.review_dialogs = len(ir_children), len(review_children)
         ours = {d.client.conversation_id for d in dialogs}
         targeted = {"left": options.targeted}
+        # The replies (counted across the dialogs) at which the random kills fall: among the
+        # first few of the run, which every run has, one kill per reply picked.
+        replies = {"seen": 0, "due": 0}
+        kill_at = set(rng.sample(range(2, 2 + 3 * options.kills), options.kills))
 
         def at_the_worst_moment(call: Recorded) -> bool:
-            """Kill the bot the instant a dialog's result reaches the connector."""
-            if targeted["left"] <= 0 or call.conversation_id not in ours or is_notification(call):
+            """Kill the bot as it sends a picked reply, or the instant a dialog's result
+            reaches the connector."""
+            if call.conversation_id not in ours or is_notification(call):
+                return True
+            replies["seen"] += 1
+            replies["due"] += replies["seen"] in kill_at
+            if replies["due"] and server.ready.is_set():
+                # (A kill due while the bot was down, after another, falls on the next reply.)
+                replies["due"] -= 1
+                figures.random_kills += 1
+                figures.random_kills_mid_turn += 1  # the bot was sending this turn's reply
+                server.kill()
+                return True
+            if targeted["left"] <= 0:
                 return True
             text = shown(call)
             if not any(marker in text for marker in RESULTS):
@@ -230,36 +244,20 @@ async def run_kill_dialog(options: argparse.Namespace) -> DialogFigures:
                     return
                 await server.start()
 
-        async def kill_at_random() -> None:
-            for _ in range(options.kills):
-                await server.ready.wait()
-                await asyncio.sleep(rng.uniform(0.3, 1.5))
-                if all(d.done for d in dialogs):
-                    return
-                if not server.ready.is_set():
-                    continue  # a targeted kill got there first
-                figures.random_kills += 1
-                figures.random_kills_mid_turn += any(d.in_flight for d in dialogs)
-                server.kill()
-                await server.wait_dead()
-
         supervisor = asyncio.create_task(supervise())
-        killer = asyncio.create_task(kill_at_random())
         try:
             await asyncio.wait_for(
                 asyncio.gather(*(converse(d, server, connector, figures, rng) for d in dialogs)),
                 options.timeout,
             )
-            killer.cancel()
             await server.ready.wait()
             finished.set()
             for dialog in dialogs:
                 await close_with_help(dialog, connector, figures)
         finally:
             finished.set()
-            killer.cancel()
             supervisor.cancel()
-            await asyncio.gather(killer, supervisor, return_exceptions=True)
+            await asyncio.gather(supervisor, return_exceptions=True)
             await server.stop()
         figures.restarts = server.starts - 1
         figures.restart_seconds = server.start_seconds[1:]
