@@ -10,13 +10,13 @@ another process holding it locked (a backup, an ``sqlite3`` shell left in a tran
 outage is another process holding the write lock (``BEGIN EXCLUSIVE``) on the file.
 
 The run: ``--users`` users each start raising an IR and answer up to the stage question; the
-outage starts; each sends their stage answer during it; ``/healthz`` is polled throughout; a
+outage starts; each sends their stage answer during it; ``/readyz`` is polled throughout; a
 nudge is enqueued (directly) during it. Then the store comes back and each user sends the
 stage answer again, then "yes". Measured: what the users got during the outage and how long it
-took, what ``/healthz`` said, how long after the store came back ``/healthz`` said 200, a turn
+took, what ``/readyz`` said, how long after the store came back ``/readyz`` said 200, a turn
 succeeded, and the nudge arrived. PASS: every message during the outage answered with the
 "can't reach the records" message (PostgreSQL) or answered correctly once the lock went
-(SQLite); ``/healthz`` 503 during the outage and 200 after (PostgreSQL); every dialog carried on
+(SQLite); ``/readyz`` 503 during the outage and 200 after (PostgreSQL); every dialog carried on
 from its stage question; exactly one IR per user; the nudge delivered once.
 """
 
@@ -63,7 +63,7 @@ class OutageFigures:
     during_seconds: list[float] = field(default_factory=list)  # message to reply
     health_during: dict[int | str, int] = field(default_factory=dict)  # status: times seen
     first_503_after: float | None = None  # seconds from the cut
-    healthy_after: float | None = None  # seconds from the restore to /healthz 200
+    healthy_after: float | None = None  # seconds from the restore to /readyz 200
     turn_after: float | None = None  # seconds from the restore to a turn that worked
     failed_turns_after: int = 0
     resumed: int = 0  # dialogs that carried on from the stage question
@@ -204,7 +204,7 @@ async def poll_health(
 ) -> None:
     while True:
         try:
-            async with http.get(url + "/healthz") as response:
+            async with http.get(url + "/readyz") as response:
                 status: int | str = response.status
         except aiohttp.ClientError as exc:
             status = type(exc).__name__
@@ -218,7 +218,7 @@ async def wait_healthy(
     http: aiohttp.ClientSession, url: str, restored_at: float, figures: OutageFigures
 ) -> None:
     while time.perf_counter() - restored_at < 60:
-        async with http.get(url + "/healthz") as response:
+        async with http.get(url + "/readyz") as response:
             if response.status == 200:
                 figures.healthy_after = time.perf_counter() - restored_at
                 return
@@ -312,9 +312,9 @@ def describe(figures: OutageFigures) -> str:
         f"{figures.users} users each at the stage question of an IR",
         f"during: replies {replies}, message to reply median "
         f"{fmt(statistics.median(during)) if during else '-'} max {fmt(max(during, default=0))}; "
-        f"/healthz {figures.health_during}, first 503 {maybe(figures.first_503_after)} after "
+        f"/readyz {figures.health_during}, first 503 {maybe(figures.first_503_after)} after "
         f"the cut",
-        f"after the store came back: /healthz 200 in {maybe(figures.healthy_after)}, first turn "
+        f"after the store came back: /readyz 200 in {maybe(figures.healthy_after)}, first turn "
         f"that worked {maybe(figures.turn_after)} ({figures.failed_turns_after} failed first), "
         f"nudge enqueued during the outage delivered {figures.nudge_deliveries}x, "
         f"{maybe(figures.nudge_after)} after",

@@ -6,9 +6,15 @@ Routes:
     Bot Framework activities, handed to botbuilder's ``CloudAdapter`` (our ``IroCloudAdapter``,
     see ``bot/adapter.py``): 201/200 after the turn, 400/415 for a body that is not an activity,
     401 for a missing or invalid token when ``MicrosoftAppId`` is set.
-``GET /healthz``
-    200 ``{"status": "ok"}`` when the store answers ``SELECT 1`` within ``health_timeout``
-    seconds, else 503 ``{"status": "unavailable", "store": "<exception class or timeout>"}``.
+``GET /healthz`` (liveness: restart the process if this fails)
+    200 ``{"status": "alive"}`` whenever the process serves requests; it reads nothing, so an
+    outage of the store never gets a healthy process restarted.
+``GET /readyz`` (readiness: send it messages only when this is 200)
+    200 ``{"status": "ready", "schema": "<revision>"}`` when the store answers within
+    ``health_timeout`` seconds and its schema is the one this code was built for (Alembic's
+    head); else 503 ``{"status": "unavailable", "store": "<exception class or timeout>"}``, or
+    503 ``{"status": "not ready", "schema": "<revision or none>", "needs": "<head>"}`` before
+    ``iro-bot migrate`` has run (or after a rollback): run the migration first.
 
 No module-level state: everything a request needs hangs off the application, so tests and the
 benchmark build as many apps as they like in one process.
@@ -35,6 +41,7 @@ from bot.settings import Settings
 from bot.workers.dispatcher import DispatchPolicy, attach_dispatcher, build_dispatcher
 from bot.workers.scheduler import SchedulerConfig, attach_scheduler, build_scheduler
 from storage.engine import create_engine, is_store_unavailable
+from storage.migrate import head_revisions
 
 logger = logging.getLogger(__name__)
 
@@ -89,15 +96,24 @@ def create_app(
     app = web.Application()
     app[ADAPTER_KEY] = adapter
     app[ENGINE_KEY] = engine
+    # The schema this code needs (read once from the migration scripts): /readyz compares.
+    head = ",".join(sorted(head_revisions()))
 
     async def messages(request: web.Request) -> web.Response:
         return await adapter.process(request, bot)
 
     async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "alive"})
+
+    async def readyz(request: web.Request) -> web.Response:
         problem = await store_problem(engine, timeout=health_timeout)
-        if problem is None:
-            return web.json_response({"status": "ok"})
-        return web.json_response({"status": "unavailable", "store": problem}, status=503)
+        if problem is not None:
+            return web.json_response({"status": "unavailable", "store": problem}, status=503)
+        at = await schema_revision(engine, timeout=health_timeout)
+        if at == head:
+            return web.json_response({"status": "ready", "schema": at})
+        return web.json_response({"status": "not ready", "schema": at or "none", "needs": head},
+                                 status=503)  # fmt: skip
 
     async def close(app: web.Application) -> None:
         await adapter.close()
@@ -106,6 +122,7 @@ def create_app(
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     if dispatch is not None:
         # Registered before ``close``: the dispatcher stops before the clients it sends with.
         attach_dispatcher(app, build_dispatcher(settings, adapter, engine, policy=dispatch))
@@ -114,6 +131,19 @@ def create_app(
         attach_scheduler(app, build_scheduler(settings, engine, schedule))
     app.on_cleanup.append(close)
     return app
+
+
+async def schema_revision(engine: AsyncEngine, *, timeout: float) -> str | None:
+    """The schema revision the store is at (Alembic's version table), or None before the first
+    migration (or when it cannot be read)."""
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as connection:
+            found = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            versions = sorted(str(row[0]) for row in found)
+    except Exception as exc:  # no table yet (never migrated), or the store went away
+        logger.info("Readiness: no schema revision (%s)", type(exc).__name__)
+        return None
+    return ",".join(versions) or None
 
 
 async def store_problem(engine: AsyncEngine, *, timeout: float) -> str | None:

@@ -277,7 +277,7 @@ async def outage_round(bot: Bot, proxy: TcpProxy) -> None:
     await client.send("1, 4")
     [stage] = await client.send("Outage drill.")
     assert "At which stage?" in shown(stage)
-    health_url = bot.app.url + "/healthz"
+    health_url = bot.app.url + "/readyz"
 
     await proxy.cut()
     replies = await client.send("stage 1", timeout=30)

@@ -27,10 +27,13 @@ from bot.settings import Settings
 from bot.wiring import build_bot
 from cards.common import UNKNOWN_USER
 from storage.engine import create_engine
-from storage.migrate import upgrade
+from storage.migrate import head_revisions, upgrade
 from tests.e2e.conftest import ALEX, BOT_ID, BotClient, local_settings
 from tests.e2e.fake_connector import FakeConnector
 from tests.e2e.tokens import CHANNEL_METADATA_URL, SigningKeys, forbid_key_fetches, new_key
+
+#: The schema this code needs: what /readyz reports when ready.
+HEAD_REVISION = ",".join(sorted(head_revisions()))
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -120,18 +123,56 @@ async def test_the_wired_bot_refuses_a_user_who_is_not_staff(
         await engine.dispose()
 
 
-# -- /healthz -----------------------------------------------------------------------------------
+# -- /healthz (liveness) and /readyz (readiness) -------------------------------------------------
 
 
-async def test_healthz_is_200_when_the_store_answers(start_app, http: aiohttp.ClientSession):
-    app = await start_app(EchoBot())
+async def test_healthz_is_200_whenever_the_process_serves(
+    start_app, http: aiohttp.ClientSession, tmp_path: Path
+):
+    """Liveness reads nothing: a store that is down never gets a healthy process restarted."""
+    url = f"postgresql+asyncpg://iro:secret@127.0.0.1:{free_port()}/iro"
+    app = await start_app(EchoBot(), settings=local_settings(tmp_path, database_url=url))
     async with http.get(f"{app.url}/healthz") as response:
         assert response.status == 200
-        assert await response.json() == {"status": "ok"}
+        assert await response.json() == {"status": "alive"}
+
+
+async def test_readyz_is_200_when_the_store_answers_and_its_schema_is_current(
+    start_app, http: aiohttp.ClientSession, e2e_settings
+):
+    engine = create_engine(e2e_settings.database_url)
+    try:
+        await upgrade(engine)
+        app = await start_app(EchoBot(), engine=engine)
+        async with http.get(f"{app.url}/readyz") as response:
+            assert response.status == 200
+            assert await response.json() == {"status": "ready", "schema": HEAD_REVISION}
+    finally:
+        await engine.dispose()
+
+
+async def test_readyz_is_503_until_the_schema_is_migrated(
+    start_app, http: aiohttp.ClientSession, e2e_settings
+):
+    engine = create_engine(e2e_settings.database_url)
+    try:
+        app = await start_app(EchoBot(), engine=engine)
+        async with http.get(f"{app.url}/readyz") as response:
+            assert response.status == 503
+            assert await response.json() == {"status": "not ready", "schema": "none",
+                                             "needs": HEAD_REVISION}  # fmt: skip
+        await upgrade(engine, "0003")  # behind this code (a rollback, or a migration not run)
+        async with http.get(f"{app.url}/readyz") as response:
+            assert (response.status, (await response.json())["schema"]) == (503, "0003")
+        await upgrade(engine)
+        async with http.get(f"{app.url}/readyz") as response:
+            assert response.status == 200
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.parametrize("store", ["postgresql-closed-port", "sqlite-missing-directory"])
-async def test_healthz_is_503_when_the_store_is_down(
+async def test_readyz_is_503_when_the_store_is_down(
     store: str, start_app, http: aiohttp.ClientSession, tmp_path: Path
 ):
     if store == "postgresql-closed-port":
@@ -141,7 +182,7 @@ async def test_healthz_is_503_when_the_store_is_down(
     app = await start_app(EchoBot(), settings=local_settings(tmp_path, database_url=url))
 
     started = time.perf_counter()
-    async with http.get(f"{app.url}/healthz") as response:
+    async with http.get(f"{app.url}/readyz") as response:
         body = await response.json()
     assert response.status == 503
     assert body["status"] == "unavailable"
@@ -152,7 +193,7 @@ async def test_healthz_is_503_when_the_store_is_down(
     await asyncio.sleep(0.1)
 
 
-async def test_healthz_gives_up_on_a_store_that_never_answers(
+async def test_readyz_gives_up_on_a_store_that_never_answers(
     start_app, http: aiohttp.ClientSession, tmp_path: Path
 ):
     # A "database" that accepts the connection and then says nothing.
@@ -164,7 +205,7 @@ async def test_healthz_gives_up_on_a_store_that_never_answers(
             EchoBot(), settings=local_settings(tmp_path, database_url=url), health_timeout=0.3
         )
         started = time.perf_counter()
-        async with http.get(f"{app.url}/healthz") as response:
+        async with http.get(f"{app.url}/readyz") as response:
             assert response.status == 503
             assert await response.json() == {"status": "unavailable", "store": "timeout"}
         assert time.perf_counter() - started < 2
