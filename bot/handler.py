@@ -92,6 +92,7 @@ from domain.names import normalise_name
 from domain.permissions import (
     IrMove,
     card_rights,
+    instead,
     ir_refusal,
     may_ever_act_on_ir,
     may_ever_change,
@@ -433,7 +434,8 @@ class IroBot(TeamsActivityHandler):
             return
         if found.change is not None and not may_ever_change(staff, found.change):
             # The role may never make this change: say who can, before looking anyone up.
-            await ctx.send_activity(f"{refusal(found.change)} Nothing was saved.")
+            await ctx.send_activity(
+                f"{refusal(found.change)} {instead(found.change)} Nothing was saved.")
             return
         if found.ir_move is not None and not may_ever_act_on_ir(staff, found.ir_move):
             # Nor this IR move: who can, before any IR is looked up.

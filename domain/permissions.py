@@ -311,3 +311,15 @@ def who_may(change: Change) -> str:
 def refusal(change: Change) -> str:
     """Why a change was refused, and who can make it."""
     return f"Only {who_may(change)}, can {change}."
+
+
+#: What someone whose role may never make a change can do instead (said after the refusal).
+_INSTEAD = {
+    Change.RAISE_IR: "If something is going wrong for the child, tell their IRO: they can "
+                     "raise one, and you will see it here.",
+}
+
+
+def instead(change: Change) -> str:
+    """What to do instead of a change one's role may never make: tell the child's IRO."""
+    return _INSTEAD.get(change, f"If it needs doing, ask the child's IRO to {change}.")

@@ -10,6 +10,7 @@ from domain.permissions import (
     ANSWERING_MOVES,
     Change,
     IrMove,
+    instead,
     ir_refusal,
     may_change,
     may_ever_act_on_ir,
@@ -57,6 +58,16 @@ def test_a_refusal_says_who_can() -> None:
         "Only the child's IRO, or the IRO covering for them, can raise an IR."
     )
     assert all(who_may(change) in refusal(change) for change in Change)
+
+
+def test_a_refusal_is_followed_by_what_to_do_instead() -> None:
+    """Someone whose role may never make a change is pointed to the child's IRO."""
+    assert instead(Change.RAISE_IR) == (
+        "If something is going wrong for the child, tell their IRO: they can raise one, and "
+        "you will see it here."
+    )
+    assert instead(Change.BOOK_REVIEW) == "If it needs doing, ask the child's IRO to book a review."
+    assert all("IRO" in instead(change) for change in Change)
 
 
 @given(
