@@ -37,6 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import IroCloudAdapter, create_adapter
+from bot.log_format import correlated, log_handler
 from bot.settings import Settings
 from bot.workers.dispatcher import DispatchPolicy, attach_dispatcher, build_dispatcher
 from bot.workers.scheduler import SchedulerConfig, attach_scheduler, build_scheduler
@@ -100,7 +101,8 @@ def create_app(
     head = ",".join(sorted(head_revisions()))
 
     async def messages(request: web.Request) -> web.Response:
-        return await adapter.process(request, bot)
+        with correlated("turn"):  # every line this turn logs carries its id
+            return await adapter.process(request, bot)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})
@@ -294,8 +296,10 @@ def warn_if_unauthenticated(settings: Settings, host: str, port: int) -> None:
 # -- logging -------------------------------------------------------------------------------------
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr at ``level`` (LOG_LEVEL). Raises ValueError for an unknown level name.
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Log to stderr at ``level`` (LOG_LEVEL), as text or one JSON object a line (LOG_FORMAT),
+    each line with its correlation id (``bot/log_format.py``). Raises ValueError for an unknown
+    level or format.
 
     Called by the process entry points (``iro-bot serve``, the benchmark), not by
     ``create_app``: logging is process-wide and a factory should not change it.
@@ -303,8 +307,5 @@ def configure_logging(level: str) -> None:
     numeric = logging.getLevelName(level.strip().upper())
     if not isinstance(numeric, int):
         raise ValueError(f"LOG_LEVEL {level!r} is not one of DEBUG, INFO, WARNING, ERROR")
-    logging.basicConfig(
-        level=numeric,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    logging.basicConfig(level=numeric, handlers=[log_handler(log_format.strip().lower())],
+                        force=True)  # fmt: skip

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # Path to the authority's rules file; empty means the West Berkshire default.
     rules_path: str = Field("", validation_alias=AliasChoices("IRO_RULES", "rules_path"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    # "text" (the local default) or "json": one object a line with its correlation id, for a
+    # log store (Azure Monitor, Loki) to index.
+    log_format: str = Field("text", validation_alias=AliasChoices("LOG_FORMAT", "log_format"))
     # A dialog left waiting this long is closed (nothing of it saved) and the next message says
     # so: an answer typed days later is more likely meant for something else.
     dialog_idle_hours: float = Field(

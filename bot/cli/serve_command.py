@@ -61,7 +61,7 @@ def run_serve_until_stopped(host: str, port: int) -> int:
     """Check the settings, serve until SIGINT/SIGTERM; the exit status."""
     settings = Settings()
     try:
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         check_startup(settings, host)
         migrate.validate_url(settings.database_url)
         schedule = load_scheduler_config()

@@ -117,7 +117,7 @@ def policy_from(args: argparse.Namespace) -> DispatchPolicy:
 def run_worker(args: argparse.Namespace) -> int:
     settings = Settings()
     try:
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         migrate.validate_url(settings.database_url)
         policy = policy_from(args)
         schedule = load_scheduler_config()

@@ -104,6 +104,7 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.log_format import correlated
 from bot.settings import Settings
 from storage import dispatch_queue as queue
 from storage.audit import record_audit
@@ -550,6 +551,10 @@ class Dispatcher:
                 self._busy -= 1
 
     async def _handle(self, item: ClaimedNotification, recipient: Recipient | None) -> None:
+        with correlated("notification"):  # every line about this notification carries its id
+            await self._handle_one(item, recipient)
+
+    async def _handle_one(self, item: ClaimedNotification, recipient: Recipient | None) -> None:
         now = self.clock()
         left = (item.lease_until - now).total_seconds()
         if self.stopping or left < self.policy.start_margin:

@@ -27,6 +27,7 @@ from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.log_format import correlated
 from bot.settings import Settings
 from cards import nudges
 from domain.calendar import WorkingDayCalendar
@@ -144,6 +145,10 @@ class Scheduler:
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         """Enqueue every reminder due at ``now`` (aware; default the clock) not yet enqueued."""
+        with correlated("scheduler"):  # every line of this run carries its id
+            return await self._tick(now)
+
+    async def _tick(self, now: datetime | None) -> TickReport:
         moment = now if now is not None else self.clock()
         if moment.tzinfo is None:
             raise ValueError("the scheduler needs an aware datetime (UTC or local)")

@@ -11,6 +11,7 @@ free text.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
@@ -22,6 +23,7 @@ import pytest_asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.log_format import CorrelationFilter, JsonFormatter, correlated
 from storage.engine import PARAMETER_LOGGERS, session_factory
 from storage.models import AuditEntry, Child, IssueResolution, Staff
 from tests.e2e.hostile import DEMO_USERS, HostileWorld, hostile_world
@@ -37,8 +39,10 @@ async def world(empty_engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Host
 
 
 async def _scalar(world: HostileWorld, query: object) -> object:
-    async with session_factory(world.engine)() as session:
-        return await session.scalar(query)  # type: ignore[call-overload]
+    # The test's own reads are marked as its own (correlation "test-..."), apart from the bot's.
+    with correlated("test"):
+        async with session_factory(world.engine)() as session:
+            return await session.scalar(query)  # type: ignore[call-overload]
 
 
 async def alex_child(world: HostileWorld, *, megans: bool = False) -> Child:
@@ -135,21 +139,26 @@ NOISY = ("", "bot", "dialogs", "storage", "botbuilder", "botframework", "msrest"
 
 
 class Everything(logging.Handler):
-    def __init__(self) -> None:
+    def __init__(self, log_format: str = "text") -> None:
         super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.json = log_format == "json"
+        # The JSON lines are what LOG_FORMAT=json writes (bot/log_format.py), correlation ids
+        # included; the text lines keep the name and level in plain sight for the checks.
+        self.setFormatter(JsonFormatter() if self.json else
+                          logging.Formatter("%(name)s %(levelname)s %(message)s"))  # fmt: skip
+        self.addFilter(CorrelationFilter())
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))  # with any exception's text
 
 
-@pytest.fixture
-def debug_logs() -> Iterator[Everything]:
+@pytest.fixture(params=["text", "json"])
+def debug_logs(request: pytest.FixtureRequest) -> Iterator[Everything]:
     """Every logger a deployment could turn up at DEBUG, captured formatted. The driver
     parameter loggers are left where ``create_engine`` holds them (WARNING): that hold is the
     product's rule (README, "Children's data"), and the test checks it is still in place."""
-    handler = Everything()
+    handler = Everything(request.param)
     root = logging.getLogger()
     saved = {name: logging.getLogger(name).level for name in NOISY}
     root.addHandler(handler)
@@ -168,13 +177,14 @@ async def test_a_run_of_conversations_at_debug_logs_no_child_name_or_free_text(
 ) -> None:
     child = await alex_child(world, megans=True)
     cid = child.child_id
-    async with session_factory(world.engine)() as session:
-        names = {n for row in await session.execute(select(Child.given_name, Child.family_name))
-                 for n in row if n}  # fmt: skip
-        alex_id = await session.scalar(select(Staff.id).where(Staff.aad_object_id ==
-                                                              ALEX.aad_object_id))  # fmt: skip
-        families = Counter(await session.scalars(
-            select(Child.family_name).where(Child.iro_id == alex_id)))  # fmt: skip
+    with correlated("test"):
+        async with session_factory(world.engine)() as session:
+            names = {n for row in await session.execute(
+                select(Child.given_name, Child.family_name)) for n in row if n}  # fmt: skip
+            alex_id = await session.scalar(select(Staff.id).where(
+                Staff.aad_object_id == ALEX.aad_object_id))  # fmt: skip
+            families = Counter(await session.scalars(
+                select(Child.family_name).where(Child.iro_id == alex_id)))  # fmt: skip
     shared = next(name for name, times in families.items() if times > 1)
     alex = world.client(ALEX)
     for text in [
@@ -203,7 +213,18 @@ async def test_a_run_of_conversations_at_debug_logs_no_child_name_or_free_text(
     log = "\n".join(debug_logs.lines)
     # The capture worked: the bot logged each turn, and DEBUG lines were kept.
     assert sum("Message understood as" in line for line in debug_logs.lines) >= 10
-    assert any(" DEBUG " in line for line in debug_logs.lines)
+    if debug_logs.json:
+        # One JSON object a line, each carrying the id of the turn that logged it: every line
+        # here was logged inside one of the conversation's requests.
+        parsed = [json.loads(line) for line in debug_logs.lines]
+        assert any(p["level"] == "DEBUG" for p in parsed)
+        missing = [p for p in parsed
+                   if not str(p["correlation_id"] or "").startswith(("turn-", "test-"))]
+        assert missing == []
+        turns = {p["correlation_id"] for p in parsed if p["correlation_id"].startswith("turn-")}
+        assert len(turns) >= 10  # a turn, an id
+    else:
+        assert any(" DEBUG " in line for line in debug_logs.lines)
     leaked = sorted(n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", log))
     assert leaked == []
     for what, text in FREE_TEXT.items():
