@@ -42,7 +42,7 @@ from bot.settings import Settings
 from bot.workers.dispatcher import DispatchPolicy, attach_dispatcher, build_dispatcher
 from bot.workers.scheduler import SchedulerConfig, attach_scheduler, build_scheduler
 from storage.engine import create_engine, is_store_unavailable
-from storage.migrate import head_revisions
+from storage.migrate import current_revisions, head_revisions
 
 logger = logging.getLogger(__name__)
 
@@ -136,13 +136,12 @@ def create_app(
 
 
 async def schema_revision(engine: AsyncEngine, *, timeout: float) -> str | None:
-    """The schema revision the store is at (Alembic's version table), or None before the first
-    migration (or when it cannot be read)."""
+    """The schema revision the store is at (``storage.migrate.current_revisions``), or None
+    before the first migration (or when it cannot be read in time)."""
     try:
-        async with asyncio.timeout(timeout), engine.connect() as connection:
-            found = await connection.execute(text("SELECT version_num FROM alembic_version"))
-            versions = sorted(str(row[0]) for row in found)
-    except Exception as exc:  # no table yet (never migrated), or the store went away
+        async with asyncio.timeout(timeout):
+            versions = sorted(await current_revisions(engine))
+    except Exception as exc:  # the store went away between the two checks, or is too slow
         logger.info("Readiness: no schema revision (%s)", type(exc).__name__)
         return None
     return ",".join(versions) or None

@@ -40,6 +40,7 @@ from typing import Any
 from domain import issues_resolution as ir_model
 from domain.errors import DomainError
 from domain.permissions import (
+    ANSWERING_MOVES,
     NO_RIGHTS,
     CardRights,
     card_rights,
@@ -73,8 +74,9 @@ class CardVerb(StrEnum):
     REFER = "ir.refer"
 
 
-#: The verbs that answer the current stage; the others direct the IR.
-ANSWERING = frozenset({CardVerb.RESPOND, CardVerb.DECLINE})
+#: The verbs that answer the current stage (the moves ``domain.permissions`` says answer it);
+#: the others direct the IR.
+ANSWERING = frozenset(CardVerb[move.name] for move in ANSWERING_MOVES)
 #: Audit action per verb.
 AUDIT_ACTION = {
     CardVerb.RESPOND: "ir.respond",
