@@ -180,8 +180,8 @@ async def due_for_me(asked: Asked) -> Reply:
 
 #: The child lookup's own words for a child the user may not see (or that is gone).
 CHILD_NOT_VISIBLE = "I can't find that child among the children you can see."
-#: A child was named but not looked up (the route's lookup is not wired for this question):
-#: asked rather than answered with the user's whole list, which is not what they asked.
+#: Which child (the handler's child lookup asks the same): also a named child that was not
+#: looked up, asked rather than answered with the user's whole list, not what they asked.
 WHICH_CHILD = "Which child do you mean? You can type their name or child ID."
 
 

@@ -123,7 +123,7 @@ logger = logging.getLogger(__name__)
 
 #: turn_state key set only by in-process adapters (the terminal), never from a request.
 TRUSTED_EMAIL = "iro.trusted_email"
-ASK_WHICH_CHILD = "Which child do you mean? You can type their name or child ID."
+ASK_WHICH_CHILD = answers.WHICH_CHILD  # one wording, whichever asks
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 #: IroMemory key: the message that completed a dialog's save, for one turn (see on_message).
@@ -577,7 +577,7 @@ class IroBot(TeamsActivityHandler):
         child = await caseload.visible_child(uow, staff, pk)
         if child is None:
             # Not visible (or gone): the same answer either way, and audited.
-            await ctx.send_activity("I can't find that child among the children you can see.")
+            await ctx.send_activity(answers.CHILD_NOT_VISIBLE)
             return None
         return child
 
